@@ -1,0 +1,118 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"anju/internal/platform/db"
+)
+
+// sealBatch is how many rows one sealing transaction links. On SQLite the
+// transaction holds the only write lock, so it must stay short (a few tens of
+// milliseconds) for the writers waiting behind it.
+const sealBatch = 5000
+
+// Seal links every committed, unsealed row into the hash chain, in id order,
+// batch by batch, and returns how many it linked.
+//
+// On PostgreSQL several processes may call Seal at once: each batch first
+// tries a transaction-scoped advisory lock, and a caller that does not get it
+// returns at once — the holder is already doing the work. On SQLite the
+// write transaction itself admits one sealer at a time.
+func Seal(ctx context.Context, d *db.DB) (n int, err error) {
+	for {
+		k, more, err := sealOnce(ctx, d)
+		n += k
+		if err != nil || !more {
+			return n, err
+		}
+	}
+}
+
+// sealOnce links up to sealBatch rows in one transaction; more tells whether
+// a full batch was linked, so more may be waiting.
+func sealOnce(ctx context.Context, d *db.DB) (n int, more bool, err error) {
+	err = d.Tx(ctx, func(tx *db.Tx) error {
+		if d.Dialect == db.Postgres {
+			var got bool
+			if err := tx.QueryRow(ctx, tryLockSQL).Scan(&got); err != nil {
+				return fmt.Errorf("audit seal lock: %w", err)
+			}
+			if !got {
+				return nil // another process is sealing
+			}
+		}
+		// The tip is read after the lock, so it includes the last batch
+		// that any other sealer committed.
+		at, err := tip(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("audit seal: chain tip: %w", err)
+		}
+		rows, err := unsealed(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			pos := at.Pos + 1
+			h := chainHash(at.Hash, r, pos)
+			res, err := tx.Exec(ctx, `UPDATE audit_log SET chain_pos = ?, prev_hash = ?, hash = ?
+				WHERE id = ? AND chain_pos IS NULL`, pos, at.Hash, h, r.ID)
+			if err != nil {
+				return fmt.Errorf("audit seal record %d: %w", r.ID, err)
+			}
+			// Only a second sealer could have linked the row meanwhile; the
+			// lock rules that out, but a chain with a hole is worse than a
+			// failed batch, so check rather than trust.
+			if k, err := res.RowsAffected(); err != nil || k != 1 {
+				return fmt.Errorf("audit seal record %d: sealed concurrently (%d rows, %v)", r.ID, k, err)
+			}
+			at = link{pos, h}
+		}
+		n, more = len(rows), len(rows) == sealBatch
+		return nil
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	return n, more, nil
+}
+
+// unsealed reads the next batch of rows waiting for the chain.
+func unsealed(ctx context.Context, tx *db.Tx) ([]Row, error) {
+	rs, err := tx.Query(ctx, `SELECT `+rowColumns+` FROM audit_log
+		WHERE chain_pos IS NULL ORDER BY id LIMIT ?`, sealBatch)
+	if err != nil {
+		return nil, fmt.Errorf("audit seal: %w", err)
+	}
+	defer rs.Close()
+	var out []Row
+	for rs.Next() {
+		r, err := scanRow(rs)
+		if err != nil {
+			return nil, fmt.Errorf("audit seal: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+// RunSealer seals every interval until ctx is done. Errors are logged, not
+// returned: a database that is briefly away must not stop sealing for good.
+// The interval bounds how long a fresh row stays outside the chain, where an
+// edit or deletion would go unnoticed; a second or two is right.
+func RunSealer(ctx context.Context, d *db.DB, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := Seal(ctx, d); err != nil && ctx.Err() == nil {
+			slog.Error("audit: sealing failed", "err", err, "sealed", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,253 @@
+// Package db opens the platform's database — an embedded SQLite file or a
+// PostgreSQL server — and hides the few differences between the two behind
+// one small API. SQL is written by hand with `?` placeholders; for PostgreSQL
+// they are rewritten to `$n` once per statement and cached.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the database engine behind a DB.
+type Dialect int
+
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// DB is the handle every store uses. Reads go to a pool of connections;
+// writes go through Tx. On SQLite the writer is a single connection that takes
+// the write lock at BEGIN (one writer, no SQLITE_BUSY upgrade deadlocks); on
+// PostgreSQL both are the same pool.
+type DB struct {
+	Dialect Dialect
+	read    *sql.DB
+	write   *sql.DB
+	target  string // redacted, for messages
+	rebinds sync.Map
+}
+
+// IsPostgresURL tells whether a --db value names a PostgreSQL server.
+func IsPostgresURL(target string) bool {
+	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
+}
+
+// Redact hides the password of a PostgreSQL URL so it can be printed.
+func Redact(target string) string {
+	if !IsPostgresURL(target) {
+		return target
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Open connects to target: a file path for SQLite or a postgres:// URL.
+// It checks that the database answers, and names the target (password
+// hidden) when it does not.
+func Open(ctx context.Context, target string) (*DB, error) {
+	if target == "" {
+		return nil, errors.New("database: empty target")
+	}
+	d := &DB{target: Redact(target)}
+	if IsPostgresURL(target) {
+		d.Dialect = Postgres
+		pool, err := sql.Open("pgx", target)
+		if err != nil {
+			return nil, fmt.Errorf("database %s: %w", d.target, err)
+		}
+		pool.SetMaxOpenConns(32)
+		pool.SetMaxIdleConns(32)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		d.read, d.write = pool, pool
+	} else {
+		d.Dialect = SQLite
+		dsn := sqliteDSN(target)
+		w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("database %s: %w", d.target, err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxLifetime(0)
+		r, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("database %s: %w", d.target, err)
+		}
+		r.SetMaxOpenConns(8)
+		r.SetMaxIdleConns(8)
+		d.read, d.write = r, w
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	// Ping the writer first: on SQLite it creates the file and switches it
+	// to WAL before any reader opens it.
+	if err := d.write.PingContext(pctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("database %s is not reachable: %w", d.target, err)
+	}
+	if err := d.read.PingContext(pctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("database %s is not reachable: %w", d.target, err)
+	}
+	return d, nil
+}
+
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+}
+
+// Target is the redacted connection target, for messages.
+func (d *DB) Target() string { return d.target }
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	var err error
+	if d.write != nil {
+		err = d.write.Close()
+	}
+	if d.read != nil && d.read != d.write {
+		if e := d.read.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// ReadPool is the reading pool, for the metrics collector.
+func (d *DB) ReadPool() *sql.DB { return d.read }
+
+// WritePool is the writing pool (the same as ReadPool on PostgreSQL).
+func (d *DB) WritePool() *sql.DB { return d.write }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.read.PingContext(ctx) }
+
+// Rebind rewrites `?` placeholders to `$1…$n` for PostgreSQL. Question marks
+// inside single-quoted literals are left alone.
+func (d *DB) Rebind(q string) string {
+	if d.Dialect != Postgres {
+		return q
+	}
+	if v, ok := d.rebinds.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n, inQuote := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inQuote = !inQuote
+			b.WriteByte(c)
+		case c == '?' && !inQuote:
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	out := b.String()
+	d.rebinds.Store(q, out)
+	return out
+}
+
+// Query runs a read query on the reading pool.
+func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return d.read.QueryContext(ctx, d.Rebind(q), args...)
+}
+
+// QueryRow runs a read query that returns at most one row.
+func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return d.read.QueryRowContext(ctx, d.Rebind(q), args...)
+}
+
+// Exec runs one statement as its own write transaction.
+func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return d.write.ExecContext(ctx, d.Rebind(q), args...)
+}
+
+// Tx runs fn in one write transaction: committed when fn returns nil, rolled
+// back otherwise (and on panic), so a failed command leaves nothing behind.
+func (d *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	stx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: stx, db: d}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = stx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = stx.Rollback()
+			return
+		}
+		err = stx.Commit()
+	}()
+	return fn(tx)
+}
+
+// Tx is one open write transaction.
+type Tx struct {
+	tx *sql.Tx
+	db *DB
+}
+
+// Dialect of the database the transaction runs on.
+func (t *Tx) Dialect() Dialect { return t.db.Dialect }
+
+// DB returns the handle the transaction was started from.
+func (t *Tx) DB() *DB { return t.db }
+
+func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.db.Rebind(q), args...)
+}
+
+func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.db.Rebind(q), args...)
+}
+
+func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.db.Rebind(q), args...)
+}
+
+// Querier is what both DB and Tx offer for reading, so store functions can
+// run inside or outside a transaction.
+type Querier interface {
+	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// Execer is what both DB and Tx offer for writing.
+type Execer interface {
+	Querier
+	Exec(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
