@@ -3,9 +3,9 @@ package app
 import (
 	"context"
 	"io"
-	"strconv"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"anju/internal/platform/auth"

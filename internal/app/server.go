@@ -24,14 +24,7 @@ func (a *App) Handler() http.Handler {
 	}
 	// Anything unmatched gets a page or a problem in the visitor's language.
 	mux.Handle("/", metrics.Instrument("unmatched", http.HandlerFunc(notFound)))
-	var h http.Handler = mux
-	h = web.CSRF(h)
-	h = web.Identify(a.Auth, a.Cfg.TrustProxy)(h)
-	h = web.RememberLang(h)
-	h = web.LimitBody(web.MaxBodyBytes, h)
-	h = web.Secure(h)
-	h = web.Recover(h)
-	return h
+	return web.Stack(a.Auth, a.Cfg.TrustProxy, a.routes, mux)
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {

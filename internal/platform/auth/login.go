@@ -36,6 +36,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (sessionID string, p
 //     fails, so guessing cannot continue in the background.
 //   - A disabled account gives ErrDisabled, but only with the right password.
 //   - Every attempt, good or bad, is audited.
+//   - Each login gets a new session id. Earlier sessions of the account stay
+//     valid (a second device, a second browser) until they time out, log
+//     out, or are ended by a password change, Disable or EndSessions.
 func (s *Service) Authenticate(ctx context.Context, in LoginInput) (SessionState, error) {
 	ident := strings.TrimSpace(in.Identifier)
 	// Until the password is checked the actor is only a claim: audit records

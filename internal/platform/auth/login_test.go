@@ -33,13 +33,18 @@ func TestLogin(t *testing.T) {
 			t.Fatalf("login by mobile: %v", err)
 		}
 
-		// Unknown account and wrong password look the same and take similar time.
-		start := time.Now()
-		_, _, errUnknown := e.svc.Login(ctx, auth.LoginInput{Identifier: "nobody", Password: testPassword, IP: "10.6.6.6"})
-		unknownTook := time.Since(start)
-		start = time.Now()
-		_, _, errWrong := e.svc.Login(ctx, auth.LoginInput{Identifier: "zhang.san", Password: "Wrong-Pass-1", IP: "10.6.6.6"})
-		wrongTook := time.Since(start)
+		// Unknown account and wrong password look the same and take similar
+		// time (the fastest of three, to see through a busy machine's noise).
+		var errUnknown, errWrong error
+		unknownTook, wrongTook := time.Hour, time.Hour
+		for i := 0; i < 3; i++ {
+			start := time.Now()
+			_, _, errUnknown = e.svc.Login(ctx, auth.LoginInput{Identifier: "nobody", Password: testPassword, IP: "10.6.6.6"})
+			unknownTook = min(unknownTook, time.Since(start))
+			start = time.Now()
+			_, _, errWrong = e.svc.Login(ctx, auth.LoginInput{Identifier: "zhang.san", Password: "Wrong-Pass-1", IP: "10.6.6.6"})
+			wrongTook = min(wrongTook, time.Since(start))
+		}
 		wantErr(t, errUnknown, auth.ErrBadCredentials)
 		wantErr(t, errWrong, auth.ErrBadCredentials)
 		if errUnknown.Error() != errWrong.Error() {
@@ -48,8 +53,8 @@ func TestLogin(t *testing.T) {
 		if unknownTook < wrongTook/3 {
 			t.Fatalf("unknown account answered in %v, wrong password in %v: timing tells them apart", unknownTook, wrongTook)
 		}
-		if n := e.audit.count("auth.login", "refused"); n != 2 {
-			t.Fatalf("%d refused logins audited, want 2", n)
+		if n := e.audit.count("auth.login", "refused"); n != 6 {
+			t.Fatalf("%d refused logins audited, want 6", n)
 		}
 		if r, _ := e.audit.last("auth.login"); r.Actor != "zhang.san" || r.IP != "10.6.6.6" || r.ActorID != 0 {
 			t.Fatalf("audit of bad login %+v", r)

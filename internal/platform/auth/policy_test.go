@@ -87,7 +87,7 @@ func TestPolicySetting(t *testing.T) {
 		}
 		// The new policy applies to the next account at once.
 		_, err = e.svc.CreateUser(e.as(e.sysAdmin), auth.NewUser{Username: "li.si", DisplayName: "李四",
-			Role: auth.CommunityStaff, OrgUnitID: 4, Password: testPassword})
+			Role: auth.CommunityStaff, OrgUnitID: 4, Password: "Anju-Test-26"})
 		wantField(t, err, "password", "too_short")
 
 		// Only the security administrator edits it.

@@ -25,7 +25,8 @@ type Service struct {
 	Audit AuditFunc
 	// Now is the clock; tests inject one. Default time.Now.
 	Now func() time.Time
-	// SMS sends verification codes. Default: LogSMS (development only).
+	// SMS sends verification codes. There is no default: a forgotten gateway
+	// must not quietly fall back to LogSMS, which writes codes to the log.
 	SMS SMSSender
 
 	// IdleTimeout ends a session not used for this long (default 30 min,
@@ -98,12 +99,7 @@ func (s *Service) lockout() time.Duration {
 	return 15 * time.Minute
 }
 
-func (s *Service) sms() SMSSender {
-	if s.SMS != nil {
-		return s.SMS
-	}
-	return LogSMS{}
-}
+var errNoSMS = errors.New("auth: Service.SMS is not wired")
 
 // errNoAudit: an unwired audit hook must stop writes, not let them go
 // unrecorded (等保 requires every security event in the log).

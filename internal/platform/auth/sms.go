@@ -67,6 +67,9 @@ func newCode() string {
 // and ten a day go to a number (*RateLimitError). It does not reveal whether
 // the number has an account.
 func (s *Service) SendCode(ctx context.Context, mobile, purpose string) error {
+	if s.SMS == nil {
+		return errNoSMS
+	}
 	mobile = NormalizeMobile(mobile)
 	if es := validateMobile(mobile, true); es != nil {
 		return FieldErrors(es)
@@ -108,7 +111,7 @@ func (s *Service) SendCode(ctx context.Context, mobile, purpose string) error {
 	// Sent after the commit: a slow gateway must not hold the write lock.
 	verb := map[string]string{PurposeLogin: "登录", PurposeRegister: "注册"}[purpose]
 	text := fmt.Sprintf("【安居】您的%s验证码为 %s，%d 分钟内有效。请勿将验证码告诉他人。", verb, code, int(codeTTL.Minutes()))
-	if err := s.sms().Send(ctx, mobile, text); err != nil {
+	if err := s.SMS.Send(ctx, mobile, text); err != nil {
 		// Not delivered: withdraw the code so the rate limit does not hold
 		// the user to a message they never got.
 		_ = s.DB.Tx(ctx, func(tx *db.Tx) error {

@@ -90,7 +90,7 @@ func (s *Store) exportUnits(ctx context.Context, p *auth.Principal) ([]Unit, map
 	// The tops of the scope are the units whose parent is not exported.
 	var tops []Unit
 	for _, u := range all {
-		if _, in := parentCode[u.ParentID]; !in || u.ParentID == 0 {
+		if _, in := parentCode[u.ParentID]; !in {
 			tops = append(tops, u)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
@@ -295,7 +296,7 @@ func insertRows(ctx context.Context, tx *db.Tx, rows []importRow, refs map[strin
 	return len(order), nil
 }
 
-func insertChunk(ctx context.Context, tx *db.Tx, rows []*importRow, refs map[string]unitRef, created any) error {
+func insertChunk(ctx context.Context, tx *db.Tx, rows []*importRow, refs map[string]unitRef, created time.Time) error {
 	var q strings.Builder
 	q.WriteString(`INSERT INTO org_units (parent_id, kind, code, name, path, depth, lat, lng, created_at) VALUES `)
 	args := make([]any, 0, 9*len(rows))

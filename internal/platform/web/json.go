@@ -100,4 +100,3 @@ type ListResponse[T any] struct {
 	Page  int `json:"page"`
 	Size  int `json:"size"`
 }
-

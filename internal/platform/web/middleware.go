@@ -228,15 +228,40 @@ func ClearCookie(w http.ResponseWriter, name string) {
 		Secure: CookieSecure, SameSite: http.SameSiteLaxMode})
 }
 
-// LimitBody caps the request body of every route (uploads set their own cap).
-func LimitBody(n int64, next http.Handler) http.Handler {
+// LimitBody caps every request body before anything reads it (the CSRF
+// check parses forms). limit gives the cap for a request: the default, or a
+// route's own MaxBody for uploads.
+func LimitBody(limit func(r *http.Request) int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.ContentLength != 0 {
-			r.Body = http.MaxBytesReader(w, r.Body, n)
+			r.Body = http.MaxBytesReader(w, r.Body, limit(r))
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// BodyLimits returns the limit function for a route table: MaxBodyBytes,
+// or the MaxBody of the route a request goes to.
+func BodyLimits(routes []Route) func(r *http.Request) int64 {
+	m := http.NewServeMux()
+	for _, rt := range routes {
+		if rt.MaxBody > 0 {
+			m.Handle(rt.Pattern, maxBody(rt.MaxBody))
+		}
+	}
+	return func(r *http.Request) int64 {
+		if h, pattern := m.Handler(r); pattern != "" {
+			if n, ok := h.(maxBody); ok {
+				return int64(n)
+			}
+		}
+		return MaxBodyBytes
+	}
+}
+
+type maxBody int64
+
+func (maxBody) ServeHTTP(http.ResponseWriter, *http.Request) {}
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 

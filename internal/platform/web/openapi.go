@@ -103,7 +103,7 @@ func OpenAPI(version string, routes []Route) map[string]any {
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "Anju API", "version": version,
 			"description": "安居 — the housing bureau's platform. Errors are RFC 9457 problem documents."},
-		"paths":      paths,
+		"paths": paths,
 		"components": map[string]any{"schemas": schemas, "securitySchemes": map[string]any{
 			"bearer":  map[string]any{"type": "http", "scheme": "bearer", "description": "machine API token"},
 			"session": map[string]any{"type": "apiKey", "in": "cookie", "name": SessionCookie}}},

@@ -81,10 +81,11 @@ func MachinePermission(perm string) Access {
 // Guard wraps a route's handler with its access rule: anonymous callers are
 // sent to log in (pages) or get 401 (API); logged-in callers without the right
 // get 403.
-func Guard(rt Route, h http.Handler) http.Handler {
+func Guard(rt Route) http.Handler {
 	if rt.Access.Allow == nil {
 		panic("route " + rt.Pattern + " has no access rule")
 	}
+	var h http.Handler = rt.Handler
 	api := rt.IsAPI() || strings.HasPrefix(rt.Path(), "/open311/") || strings.HasPrefix(rt.Path(), "/feeds/")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := auth.FromContext(r.Context())
