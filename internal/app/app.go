@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"anju/internal/account"
 	"anju/internal/home"
 	"anju/internal/platform/audit"
 	"anju/internal/platform/auth"
@@ -33,6 +34,7 @@ type App struct {
 	Org      *org.Store
 	Calendar *workday.Calendar
 	Home     *home.Home
+	Account  *account.Handler
 	Registry *prometheus.Registry
 	Version  string
 
@@ -67,7 +69,7 @@ func Open(ctx context.Context, cfg Config, version string) (*App, error) {
 // with dbtest databases).
 func New(ctx context.Context, cfg Config, d *db.DB, version string) (*App, error) {
 	a := &App{Cfg: cfg, DB: d, Version: version, Registry: prometheus.NewRegistry()}
-	a.Auth = &auth.Service{DB: d, Audit: auditHook}
+	a.Auth = &auth.Service{DB: d, Audit: auditHook, SMS: auth.LogSMS{}}
 	a.Org = &org.Store{DB: d, Audit: orgAuditHook}
 	cal, err := LoadCalendar(ctx, d)
 	if err != nil {
@@ -75,6 +77,7 @@ func New(ctx context.Context, cfg Config, d *db.DB, version string) (*App, error
 	}
 	a.Calendar = cal
 	a.Home = &home.Home{Sections: home.DefaultSections()}
+	a.Account = &account.Handler{Auth: a.Auth, Org: a.Org}
 	a.routes = a.buildRoutes()
 	return a, nil
 }

@@ -6,7 +6,10 @@ import (
 	"net/http"
 	"time"
 
+	"anju/internal/platform/audit"
 	"anju/internal/platform/db"
+	"anju/internal/platform/org"
+	"anju/internal/platform/workday"
 	"anju/internal/platform/web"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +26,10 @@ func (a *App) buildRoutes() []web.Route {
 	var rs []web.Route
 	rs = append(rs, a.platformRoutes()...)
 	rs = append(rs, a.Home.Routes()...)
+	rs = append(rs, a.Account.Routes()...)
+	rs = append(rs, (&org.Handler{Store: a.Org}).Routes()...)
+	rs = append(rs, (&workday.Handler{Cal: a.Calendar, DB: a.DB, Load: a.LoadCalendarYear}).Routes()...)
+	rs = append(rs, (&audit.Handler{DB: a.DB}).Routes()...)
 	return rs
 }
 

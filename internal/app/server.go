@@ -24,7 +24,8 @@ func (a *App) Handler() http.Handler {
 	}
 	// Anything unmatched gets a page or a problem in the visitor's language.
 	mux.Handle("/", metrics.Instrument("unmatched", http.HandlerFunc(notFound)))
-	return web.Stack(a.Auth, a.Cfg.TrustProxy, a.routes, mux)
+	// An account whose password must change goes nowhere else first.
+	return web.Stack(a.Auth, a.Cfg.TrustProxy, a.routes, a.Account.PasswordGate(mux))
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {

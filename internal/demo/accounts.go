@@ -27,6 +27,7 @@ type Account struct {
 // generateDepartments is the "departments" step: the bureau's departments
 // as the report names them.
 func generateDepartments(ctx context.Context, env *Env, _ *rand.Rand) error {
+	bar := env.Bar("部门 departments", 1)
 	err := env.DB.Tx(ctx, func(tx *db.Tx) error {
 		_, err := env.Org.EnsureDefaultDepartments(ctx, tx, system)
 		return err
@@ -34,8 +35,11 @@ func generateDepartments(ctx context.Context, env *Env, _ *rand.Rand) error {
 	if err != nil {
 		return err
 	}
-	env.Departments, err = env.Org.Departments(ctx)
-	return err
+	if env.Departments, err = env.Org.Departments(ctx); err != nil {
+		return err
+	}
+	bar.Finish()
+	return nil
 }
 
 // generateAccounts is the "accounts" step: at least one account for every

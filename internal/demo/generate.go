@@ -183,6 +183,9 @@ func generate(ctx context.Context, env Env, opts Options, steps []Step) (*Result
 	}
 	for _, s := range steps {
 		if err := s.Run(ctx, &env, stepRand(opts.Seed, s.Name)); err != nil {
+			if env.progress != nil {
+				fmt.Fprintln(env.progress) // end the unfinished bar's line before the error is shown
+			}
 			return nil, fmt.Errorf("demo step %q: %w", s.Name, err)
 		}
 	}

@@ -99,3 +99,18 @@ func (es FieldErrors) orNil() error {
 	}
 	return es
 }
+
+// FieldInfo lets the web layer show the error beside its field in either
+// language (web.FieldInfo) without auth importing web.
+func (e FieldError) FieldInfo() (field, code, zh, en string) {
+	return e.Field, e.Code, e.Message, e.MessageEn
+}
+
+// Unwrap exposes each field error, so errors.As and the web layer see them all.
+func (es FieldErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}

@@ -142,7 +142,7 @@ var grants = func() map[Action]grant {
 // platformRole is the role of System(): work the platform does by itself, or
 // an operator at the server's command line. It is not an account role and
 // never comes from a request.
-const platformRole Role = "system"
+const platformRole = SystemRole
 
 // Can tells whether p may do a. It is the single answer to "may this role do
 // this"; whether the object lies in p's jurisdiction is asked separately

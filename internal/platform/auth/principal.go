@@ -27,6 +27,8 @@ const (
 	Machine Role = "machine"
 	// Anonymous is a visitor who has not logged in.
 	Anonymous Role = ""
+	// SystemRole is the role of work the platform does by itself (System()).
+	SystemRole Role = "system"
 )
 
 // Roles lists every account role, in the order forms show them.
@@ -83,6 +85,9 @@ type Principal struct {
 	IP           string
 	SessionHash  string
 	CSRFToken    string
+	// MustChangePassword: the password expired or was set by an
+	// administrator; the web layer sends the user to change it first.
+	MustChangePassword bool
 }
 
 // LoggedIn tells whether the principal is an account or a token.
@@ -170,5 +175,5 @@ func FromContext(ctx context.Context) *Principal {
 // System is the principal of work the platform does by itself (sweepers,
 // the demo generator, command-line tools), with the whole city in scope.
 func System(name string) *Principal {
-	return &Principal{Name: name, Role: "system", OrgPath: "/", IP: "local"}
+	return &Principal{Name: name, Role: SystemRole, OrgPath: "/", IP: "local"}
 }

@@ -127,6 +127,9 @@ func (s *Service) Resume(ctx context.Context, sessionID, ip string) (SessionStat
 // Session returns the principal of a session id (see Resume), or ErrNoSession.
 func (s *Service) Session(ctx context.Context, sessionID, ip string) (*Principal, error) {
 	st, err := s.Resume(ctx, sessionID, ip)
+	if st.Principal != nil {
+		st.Principal.MustChangePassword = st.MustChangePassword
+	}
 	return st.Principal, err
 }
 

@@ -23,8 +23,9 @@ const testPassword = "Test-pass-2026!"
 
 func sys() context.Context { return auth.WithPrincipal(context.Background(), auth.System("test")) }
 
-// env is a running server over the org routes, a small tree (a city with
-// districts A and B, one street each) and the auth service to log in with.
+// env is a running server over one package's routes, a small tree (a city
+// with districts A and B, one street each) and the auth service to log in
+// with. The same harness serves the org, workday and audit HTTP tests.
 type env struct {
 	DB               *db.DB
 	Auth             *auth.Service
@@ -34,7 +35,7 @@ type env struct {
 	StreetA, StreetB org.Unit
 }
 
-func newEnv(t *testing.T, d *db.DB) *env {
+func newEnv(t *testing.T, d *db.DB, routes func(e *env) []web.Route) *env {
 	t.Helper()
 	web.CookieSecure = false
 	e := &env{DB: d}
@@ -75,8 +76,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &org.Handler{Store: e.Store}
-	e.Server = httptest.NewServer(chain(e.Auth, h.Routes()))
+	e.Server = httptest.NewServer(chain(e.Auth, routes(e)))
 	t.Cleanup(e.Server.Close)
 	return e
 }

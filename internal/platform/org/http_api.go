@@ -191,7 +191,7 @@ func (h *Handler) departmentsAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	out := DepartmentsJSON{Items: make([]DepartmentJSON, len(ds))}
 	for i, d := range ds {
-		out.Items[i] = DepartmentJSON{ID: d.ID, Code: d.Code, Name: d.Name, NameEn: d.NameEn}
+		out.Items[i] = DepartmentJSON(d)
 	}
 	web.WriteJSON(w, http.StatusOK, out)
 }

@@ -13,10 +13,13 @@ import (
 	"anju/internal/platform/db"
 	"anju/internal/platform/db/dbtest"
 	"anju/internal/platform/migrations"
+	"anju/internal/platform/org"
 	"anju/internal/platform/web"
 )
 
 var sources = []db.Source{migrations.Platform}
+
+func orgRoutes(e *env) []web.Route { return (&org.Handler{Store: e.Store}).Routes() }
 
 func unitCount(t *testing.T, d *db.DB) int {
 	t.Helper()
@@ -32,7 +35,7 @@ func unitCount(t *testing.T, d *db.DB) int {
 // answers a 422 problem naming "row N: field".
 func TestImportBadRowWritesNothing(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d)
+		e := newEnv(t, d, orgRoutes)
 		admin := e.login(t, "sysadmin", auth.SystemAdmin, e.City)
 		before := unitCount(t, d)
 		// Row 2 is good, row 3 names a parent that exists nowhere.
@@ -88,7 +91,7 @@ func TestImportBadRowWritesNothing(t *testing.T) {
 // Only the system administrator changes the tree, and only where they may.
 func TestImportAndCreateNeedOrgManagement(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d)
+		e := newEnv(t, d, orgRoutes)
 		staff := e.login(t, "staff_a", auth.DistrictStaff, e.A)
 		resp, body := staff.get(t, "/admin/org/import")
 		wantStatus(t, resp, body, http.StatusForbidden)
@@ -110,7 +113,7 @@ func TestImportAndCreateNeedOrgManagement(t *testing.T) {
 // posted body is looked at.
 func TestOtherDistrictUnitIsNotFound(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d)
+		e := newEnv(t, d, orgRoutes)
 		staff := e.login(t, "staff_a", auth.DistrictStaff, e.A)
 		adminA := e.login(t, "sys_a", auth.SystemAdmin, e.A)
 		id := fmt.Sprint(e.StreetB.ID)
@@ -128,7 +131,7 @@ func TestOtherDistrictUnitIsNotFound(t *testing.T) {
 
 func TestTreePagesAndLists(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d)
+		e := newEnv(t, d, orgRoutes)
 		admin := e.login(t, "sysadmin", auth.SystemAdmin, e.City)
 		resp, body := admin.get(t, "/admin/org")
 		wantStatus(t, resp, body, http.StatusOK)
@@ -189,7 +192,7 @@ func TestTreePagesAndLists(t *testing.T) {
 // one redirects to the parent with a flash.
 func TestAddChildForm(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d)
+		e := newEnv(t, d, orgRoutes)
 		admin := e.login(t, "sysadmin", auth.SystemAdmin, e.City)
 		resp, body := admin.get(t, fmt.Sprintf("/admin/org/%d", e.StreetA.ID))
 		wantStatus(t, resp, body, http.StatusOK)
@@ -209,6 +212,7 @@ func TestAddChildForm(t *testing.T) {
 			t.Fatalf("redirect to %q", loc)
 		}
 		resp, body = admin.get(t, fmt.Sprintf("/admin/org/%d", e.StreetA.ID))
+		wantStatus(t, resp, body, http.StatusOK)
 		wantContains(t, body, "CA1-01", "已新增 某社区")
 
 		// A district officer sees the unit but not the form.

@@ -42,7 +42,7 @@ func canManage(p *auth.Principal) bool {
 	}
 	switch p.Role {
 	case auth.SystemAdmin, auth.CityStaff, auth.DistrictStaff, auth.StreetStaff, auth.CommunityStaff,
-		auth.Role("system"): // auth.System: the demo generator and command-line tools
+		auth.SystemRole: // auth.System: the demo generator and command-line tools
 		return true
 	}
 	return false

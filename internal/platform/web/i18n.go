@@ -81,8 +81,10 @@ func T(l Lang, key string, args ...any) string {
 	return s
 }
 
-// LangOf picks the request's language: ?lang=, then the "lang" cookie, then
-// Accept-Language (English only when it comes first), else Chinese.
+// LangOf picks the request's language: ?lang=, then the "lang" cookie, else
+// Chinese. The browser's Accept-Language is not consulted: the platform is
+// Chinese by default and English is a deliberate switch — except for API
+// clients, whose problem titles follow Accept-Language.
 func LangOf(r *http.Request) Lang {
 	if v := r.URL.Query().Get("lang"); v != "" {
 		return parseLang(v)
@@ -90,8 +92,10 @@ func LangOf(r *http.Request) Lang {
 	if c, err := r.Cookie("lang"); err == nil {
 		return parseLang(c.Value)
 	}
-	if al := r.Header.Get("Accept-Language"); strings.HasPrefix(strings.ToLower(al), "en") {
-		return EN
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		if al := r.Header.Get("Accept-Language"); strings.HasPrefix(strings.ToLower(al), "en") {
+			return EN
+		}
 	}
 	return ZH
 }

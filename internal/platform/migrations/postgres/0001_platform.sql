@@ -79,7 +79,7 @@ CREATE TABLE api_tokens (
 	permissions TEXT NOT NULL,
 	org_unit_id BIGINT NOT NULL REFERENCES org_units(id),
 	org_path TEXT NOT NULL,
-	created_by BIGINT NOT NULL REFERENCES users(id),
+	created_by BIGINT REFERENCES users(id),
 	created_at TIMESTAMPTZ NOT NULL,
 	expires_at TIMESTAMPTZ,
 	revoked_at TIMESTAMPTZ,

@@ -79,7 +79,7 @@ CREATE TABLE api_tokens (
 	permissions TEXT NOT NULL,
 	org_unit_id INTEGER NOT NULL REFERENCES org_units(id),
 	org_path TEXT NOT NULL,
-	created_by INTEGER NOT NULL REFERENCES users(id),
+	created_by INTEGER REFERENCES users(id),
 	created_at TIMESTAMP NOT NULL,
 	expires_at TIMESTAMP,
 	revoked_at TIMESTAMP,
