@@ -151,4 +151,3 @@ func seedCity(b *testing.B, a *app.App) int64 {
 	}
 	return id
 }
-

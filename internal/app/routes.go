@@ -9,8 +9,8 @@ import (
 	"anju/internal/platform/audit"
 	"anju/internal/platform/db"
 	"anju/internal/platform/org"
-	"anju/internal/platform/workday"
 	"anju/internal/platform/web"
+	"anju/internal/platform/workday"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
