@@ -17,6 +17,7 @@ import (
 // Handler is the whole HTTP surface: every route of the table behind the
 // shared middleware.
 func (a *App) Handler() http.Handler {
+	web.OnRefused = a.auditRefusal
 	mux := http.NewServeMux()
 	metrics := web.NewMetrics(a.Registry)
 	for _, rt := range a.routes {
@@ -26,6 +27,15 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/", metrics.Instrument("unmatched", http.HandlerFunc(notFound)))
 	// An account whose password must change goes nowhere else first.
 	return web.Stack(a.Auth, a.Cfg.TrustProxy, a.routes, a.Account.PasswordGate(mux))
+}
+
+// auditRefusal records a request that a route's gate refused.
+func (a *App) auditRefusal(r *http.Request, rt web.Route) {
+	err := audit.RecordAlone(r.Context(), a.DB, audit.Entry{Action: "access.refused", ObjectType: "route",
+		ObjectID: rt.Pattern, Result: audit.Refused, Detail: r.Method + " " + r.URL.Path})
+	if err != nil {
+		slog.Error("audit refused access", "err", err)
+	}
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {

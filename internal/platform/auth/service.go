@@ -52,7 +52,7 @@ type Service struct {
 const (
 	resultOK      = "ok"
 	resultRefused = "refused"
-	resultError   = "error"
+	resultError   = "failed"
 )
 
 // touchInterval is how stale last_seen_at / last_used_at may be before a

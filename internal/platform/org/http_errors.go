@@ -7,6 +7,13 @@ import (
 	"anju/internal/platform/web"
 )
 
+// FieldInfo lets the web layer show a rejected field beside its input and
+// list it in a 422 problem (web.FieldInfo), without this package's store
+// depending on the web package's types.
+func (e *FieldError) FieldInfo() (field, code, zh, en string) {
+	return e.Field, e.Code, e.Message, e.MessageEn
+}
+
 // fail answers an API call with the problem that fits err: the store's
 // refusal is 403 (the route's gate normally stops such callers first), an
 // unreadable spreadsheet 422 (413 when too large), the rest as web.Fail.

@@ -78,6 +78,11 @@ func MachinePermission(perm string) Access {
 	}}
 }
 
+// OnRefused is told of every request a route's gate refuses to a caller
+// who is logged in (the app records it in the audit log: refused attempts
+// are security events too).
+var OnRefused func(r *http.Request, rt Route)
+
 // Guard wraps a route's handler with its access rule: anonymous callers are
 // sent to log in (pages) or get 401 (API); logged-in callers without the right
 // get 403.
@@ -104,6 +109,9 @@ func Guard(rt Route) http.Handler {
 				http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
+		}
+		if OnRefused != nil {
+			OnRefused(r, rt)
 		}
 		if api {
 			WriteProblem(w, r, NewProblem(l, http.StatusForbidden, ProblemForbidden, ""))
