@@ -38,7 +38,9 @@ type App struct {
 	Registry *prometheus.Registry
 	Version  string
 
-	routes []web.Route
+	routes       []web.Route
+	moduleRoutes []web.Route
+	jobs         []Job
 }
 
 // Open connects to the configured database, applies pending migrations and
@@ -78,6 +80,9 @@ func New(ctx context.Context, cfg Config, d *db.DB, version string) (*App, error
 	a.Calendar = cal
 	a.Home = &home.Home{Sections: home.DefaultSections()}
 	a.Account = &account.Handler{Auth: a.Auth, Org: a.Org}
+	if err := a.buildModules(); err != nil {
+		return nil, err
+	}
 	a.routes = a.buildRoutes()
 	return a, nil
 }

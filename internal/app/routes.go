@@ -30,6 +30,7 @@ func (a *App) buildRoutes() []web.Route {
 	rs = append(rs, (&org.Handler{Store: a.Org}).Routes()...)
 	rs = append(rs, (&workday.Handler{Cal: a.Calendar, DB: a.DB, Load: a.LoadCalendarYear}).Routes()...)
 	rs = append(rs, (&audit.Handler{DB: a.DB}).Routes()...)
+	rs = append(rs, a.moduleRoutes...)
 	return rs
 }
 

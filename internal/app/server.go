@@ -68,6 +68,10 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	defer stopBG()
 	go audit.RunSealer(bg, a.DB, time.Second)
 	go a.purgeAuditDaily(bg)
+	go a.followCalendar(bg, 30*time.Second)
+	for _, j := range a.jobs {
+		go j.Run(bg)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
