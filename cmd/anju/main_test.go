@@ -2,15 +2,20 @@ package main
 
 import (
 	"bufio"
+	"database/sql"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	_ "modernc.org/sqlite"
 )
 
 // TestMain lets the tests run this binary's main() as a child process, so
@@ -111,8 +116,35 @@ func TestServeAndSIGTERM(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("/readyz = %d", resp.StatusCode)
 	}
+	// A request in flight: its body is still arriving when SIGTERM comes.
+	pr, pw := io.Pipe()
+	inflight := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", base+"/api/v1/session", pr)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			inflight <- -1
+			return
+		}
+		resp.Body.Close()
+		inflight <- resp.StatusCode
+	}()
+	_, _ = pw.Write([]byte(`{"login":"nobody",`))
+	time.Sleep(300 * time.Millisecond) // the handler is now reading the body
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	_, _ = pw.Write([]byte(`"password":"Wrong-password-1"}`))
+	pw.Close()
+	select {
+	case code := <-inflight:
+		if code != http.StatusUnauthorized {
+			t.Fatalf("the in-flight request got %d, want its real answer 401", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the in-flight request never finished")
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -123,5 +155,53 @@ func TestServeAndSIGTERM(t *testing.T) {
 		}
 	case <-time.After(25 * time.Second):
 		t.Fatal("serve did not stop after SIGTERM")
+	}
+}
+
+// The administrator's path on a fresh machine: migrate, add the first
+// accounts from the command line, verify the audit chain; then someone edits
+// the log behind the application's back and verify names the record.
+func TestUserCommandsAndAuditVerify(t *testing.T) {
+	dir := t.TempDir()
+	dbFile := filepath.Join(dir, "a.db")
+	run := func(args string, env ...string) (string, int) {
+		out, err := anju(t, args+" --db "+dbFile, env...).CombinedOutput()
+		return string(out), exitCode(err)
+	}
+	if out, code := run("demo"); code != 0 {
+		t.Fatalf("demo: %d %s", code, out)
+	}
+	out, code := run("user add --role audit_admin --username auditor2 --name 审计员二", "ANJU_PASSWORD=Audit-pass-2026")
+	if code != 0 || !strings.Contains(out, "added auditor2") {
+		t.Fatalf("user add: %d %s", code, out)
+	}
+	if out, code := run("user add --role nobody --username x --name x"); code != 2 {
+		t.Fatalf("bad role must exit 2: %d %s", code, out)
+	}
+	if out, code = run("user passwd --username auditor2", "ANJU_PASSWORD=Audit-pass-2027"); code != 0 {
+		t.Fatalf("passwd: %d %s", code, out)
+	}
+	if out, code = run("user disable --username auditor2"); code != 0 || !strings.Contains(out, "disabled") {
+		t.Fatalf("disable: %d %s", code, out)
+	}
+	if out, code = run("audit verify"); code != 0 {
+		t.Fatalf("verify of an untouched log: %d %s", code, out)
+	}
+	// Edit one sealed record directly in the database file.
+	d, err := sql.Open("sqlite", dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := d.QueryRow(`SELECT id FROM audit_log WHERE action = 'user.disable' OR action LIKE '%disable%' ORDER BY id DESC LIMIT 1`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec(`UPDATE audit_log SET actor_name = 'someone else' WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	out, code = run("audit verify")
+	if code != 1 || !strings.Contains(out, strconv.FormatInt(id, 10)) {
+		t.Fatalf("verify must fail naming record %d: %d %s", id, code, out)
 	}
 }

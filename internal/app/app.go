@@ -87,8 +87,14 @@ func New(ctx context.Context, cfg Config, d *db.DB, version string) (*App, error
 	return a, nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close seals what this process wrote into the audit chain (command-line
+// tools write too) and releases the database.
+func (a *App) Close() error {
+	if _, err := audit.Seal(context.Background(), a.DB); err != nil {
+		slog.Error("audit seal at close", "err", err)
+	}
+	return a.DB.Close()
+}
 
 // auditHook adapts audit.Record to the hook the platform services take
 // (they cannot import audit, which imports auth).
