@@ -11,7 +11,6 @@ package account
 
 import (
 	"embed"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -28,19 +27,7 @@ var messages embed.FS
 
 var pages = web.MustPages(templates, "templates/*.html")
 
-func init() {
-	for _, l := range []web.Lang{web.ZH, web.EN} {
-		b, err := messages.ReadFile("i18n/" + string(l) + ".json")
-		if err != nil {
-			panic(err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic("account i18n/" + string(l) + ".json: " + err.Error())
-		}
-		web.AddMessages(l, m)
-	}
-}
+func init() { web.MustMessages(messages) }
 
 // Handler serves the account pages and API.
 type Handler struct {

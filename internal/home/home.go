@@ -7,7 +7,6 @@ package home
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -25,19 +24,7 @@ var messages embed.FS
 
 var pages = web.MustPages(templates, "templates/*.html")
 
-func init() {
-	for _, l := range []web.Lang{web.ZH, web.EN} {
-		b, err := messages.ReadFile("i18n/" + string(l) + ".json")
-		if err != nil {
-			panic(err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic(err)
-		}
-		web.AddMessages(l, m)
-	}
-}
+func init() { web.MustMessages(messages) }
 
 // WorkItem is one thing due in a staff member's scope: a petition to accept,
 // a rectification to verify, an application near its promised deadline.

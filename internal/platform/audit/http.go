@@ -2,7 +2,6 @@ package audit
 
 import (
 	"embed"
-	"encoding/json"
 
 	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
@@ -17,19 +16,7 @@ var messageFiles embed.FS
 
 var pages = web.MustPages(templateFiles, "templates/*.html")
 
-func init() {
-	for _, l := range []web.Lang{web.ZH, web.EN} {
-		b, err := messageFiles.ReadFile("i18n/" + string(l) + ".json")
-		if err != nil {
-			panic(err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic("audit i18n/" + string(l) + ".json: " + err.Error())
-		}
-		web.AddMessages(l, m)
-	}
-}
+func init() { web.MustMessages(messageFiles) }
 
 // Handler serves the audit log to the audit administrator: the pages under
 // /admin/audit and the API under /api/v1/audit. Rows are kept within the

@@ -2,7 +2,6 @@ package org
 
 import (
 	"embed"
-	"encoding/json"
 	"net/http"
 
 	"anju/internal/platform/auth"
@@ -17,19 +16,7 @@ var messageFiles embed.FS
 
 var pages = web.MustPages(templateFiles, "templates/*.html")
 
-func init() {
-	for _, l := range []web.Lang{web.ZH, web.EN} {
-		b, err := messageFiles.ReadFile("i18n/" + string(l) + ".json")
-		if err != nil {
-			panic(err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic("org i18n/" + string(l) + ".json: " + err.Error())
-		}
-		web.AddMessages(l, m)
-	}
-}
+func init() { web.MustMessages(messageFiles) }
 
 // Handler serves the administrative tree and the departments: the pages
 // under /admin/org and /admin/departments and the API under /api/v1.

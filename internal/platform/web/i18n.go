@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strings"
 	"sync"
@@ -105,4 +106,21 @@ func parseLang(v string) Lang {
 		return EN
 	}
 	return ZH
+}
+
+// MustMessages loads a module's catalogues, i18n/zh-CN.json and
+// i18n/en.json of fsys, into the platform's (modules call it from init).
+func MustMessages(fsys fs.FS) {
+	for _, l := range []Lang{ZH, EN} {
+		name := "i18n/" + string(l) + ".json"
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			panic(err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			panic(fmt.Sprintf("%s: %v", name, err))
+		}
+		AddMessages(l, m)
+	}
 }

@@ -3,7 +3,6 @@ package workday
 import (
 	"context"
 	"embed"
-	"encoding/json"
 
 	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
@@ -18,19 +17,7 @@ var messageFiles embed.FS
 
 var pages = web.MustPages(templateFiles, "templates/*.html")
 
-func init() {
-	for _, l := range []web.Lang{web.ZH, web.EN} {
-		b, err := messageFiles.ReadFile("i18n/" + string(l) + ".json")
-		if err != nil {
-			panic(err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic("workday i18n/" + string(l) + ".json: " + err.Error())
-		}
-		web.AddMessages(l, m)
-	}
-}
+func init() { web.MustMessages(messageFiles) }
 
 // Handler serves the working-day calendar: the page at /admin/calendar and
 // the API under /api/v1/calendar.
