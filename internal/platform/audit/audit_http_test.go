@@ -15,6 +15,7 @@ import (
 	"anju/internal/platform/db/dbtest"
 	"anju/internal/platform/migrations"
 	"anju/internal/platform/web"
+	"anju/internal/platform/web/webtest"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -45,16 +46,16 @@ func TestAuditPageIsForTheAuditAdministrator(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, auditRoutes)
 		for _, role := range []auth.Role{auth.SystemAdmin, auth.SecurityAdmin, auth.DistrictStaff} {
-			c := e.login(t, "u_"+string(role), role, e.City)
+			c := e.Login(t, "u_"+string(role), role, e.City)
 			for _, path := range []string{"/admin/audit", "/admin/audit/verify", "/admin/audit/export.xlsx", "/api/v1/audit"} {
-				resp, body := c.get(t, path)
-				wantStatus(t, resp, body, http.StatusForbidden)
+				resp, body := c.Get(t, path)
+				webtest.WantStatus(t, resp, body, http.StatusForbidden)
 			}
 		}
-		auditor := e.login(t, "auditor", auth.AuditAdmin, e.City)
-		resp, body := auditor.get(t, "/admin/audit")
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, `data-testid="audit-rows"`, "auth.login", "审计管理员")
+		auditor := e.Login(t, "auditor", auth.AuditAdmin, e.City)
+		resp, body := auditor.Get(t, "/admin/audit")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `data-testid="audit-rows"`, "auth.login", "审计管理员")
 	})
 }
 
@@ -65,16 +66,16 @@ func TestAuditListIsScoped(t *testing.T) {
 		e := newEnv(t, d, auditRoutes)
 		inA := record(t, d, "petition.accept", "A-1", "受理甲区信访件", e.StreetA.Path)
 		inB := record(t, d, "petition.accept", "B-1", "受理乙区信访件", e.StreetB.Path)
-		auditorA := e.login(t, "auditor_a", auth.AuditAdmin, e.A)
+		auditorA := e.Login(t, "auditor_a", auth.AuditAdmin, e.A)
 
-		resp, body := auditorA.get(t, "/admin/audit?action=petition.accept")
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, fmt.Sprintf(`data-id="%d"`, inA), "#A-1")
+		resp, body := auditorA.Get(t, "/admin/audit?action=petition.accept")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, fmt.Sprintf(`data-id="%d"`, inA), "#A-1")
 		if strings.Contains(body, "B-1") {
 			t.Error("district A's auditor sees district B's record on the page")
 		}
-		resp, body = auditorA.get(t, "/api/v1/audit?action=petition.accept")
-		wantStatus(t, resp, body, http.StatusOK)
+		resp, body = auditorA.Get(t, "/api/v1/audit?action=petition.accept")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
 		var list web.ListResponse[audit.RecordJSON]
 		if err := json.Unmarshal([]byte(body), &list); err != nil {
 			t.Fatal(err)
@@ -83,17 +84,17 @@ func TestAuditListIsScoped(t *testing.T) {
 			t.Fatalf("district A's auditor via API: %s", body)
 		}
 		for _, path := range []string{fmt.Sprintf("/admin/audit/%d", inB), fmt.Sprintf("/api/v1/audit/%d", inB)} {
-			resp, body = auditorA.get(t, path)
-			wantStatus(t, resp, body, http.StatusNotFound)
+			resp, body = auditorA.Get(t, path)
+			webtest.WantStatus(t, resp, body, http.StatusNotFound)
 		}
-		resp, body = auditorA.get(t, fmt.Sprintf("/admin/audit/%d", inA))
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, "受理甲区信访件", "待封存")
+		resp, body = auditorA.Get(t, fmt.Sprintf("/admin/audit/%d", inA))
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, "受理甲区信访件", "待封存")
 
-		cityAuditor := e.login(t, "auditor_city", auth.AuditAdmin, e.City)
-		resp, body = cityAuditor.get(t, "/api/v1/audit?action=petition.accept")
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, `"total":2`)
+		cityAuditor := e.Login(t, "auditor_city", auth.AuditAdmin, e.City)
+		resp, body = cityAuditor.Get(t, "/api/v1/audit?action=petition.accept")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `"total":2`)
 	})
 }
 
@@ -101,30 +102,30 @@ func TestAuditFiltersAndRecord(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, auditRoutes)
 		id := record(t, d, "petition.close", "P-9", "办结", e.StreetA.Path)
-		auditor := e.login(t, "auditor", auth.AuditAdmin, e.City)
+		auditor := e.Login(t, "auditor", auth.AuditAdmin, e.City)
 
-		resp, body := auditor.get(t, "/admin/audit?from=2026-13-01")
-		wantStatus(t, resp, body, http.StatusUnprocessableEntity)
-		wantContains(t, body, `class="field-error"`, "YYYY-MM-DD")
-		resp, body = auditor.get(t, "/api/v1/audit?result=maybe")
-		wantStatus(t, resp, body, http.StatusUnprocessableEntity)
-		wantContains(t, body, `"field":"result"`)
-		resp, body = auditor.get(t, "/api/v1/audit?from=2026-03-02&to=2026-03-01")
-		wantStatus(t, resp, body, http.StatusUnprocessableEntity)
-		wantContains(t, body, `"field":"to"`)
+		resp, body := auditor.Get(t, "/admin/audit?from=2026-13-01")
+		webtest.WantStatus(t, resp, body, http.StatusUnprocessableEntity)
+		webtest.WantContains(t, body, `class="field-error"`, "YYYY-MM-DD")
+		resp, body = auditor.Get(t, "/api/v1/audit?result=maybe")
+		webtest.WantStatus(t, resp, body, http.StatusUnprocessableEntity)
+		webtest.WantContains(t, body, `"field":"result"`)
+		resp, body = auditor.Get(t, "/api/v1/audit?from=2026-03-02&to=2026-03-01")
+		webtest.WantStatus(t, resp, body, http.StatusUnprocessableEntity)
+		webtest.WantContains(t, body, `"field":"to"`)
 
-		resp, body = auditor.get(t, "/api/v1/audit?q=P-9&result=ok&actor=王")
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, `"total":1`, `"sealed":false`)
+		resp, body = auditor.Get(t, "/api/v1/audit?q=P-9&result=ok&actor=王")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `"total":1`, `"sealed":false`)
 
 		if _, err := audit.Seal(context.Background(), d); err != nil {
 			t.Fatal(err)
 		}
-		resp, body = auditor.get(t, fmt.Sprintf("/admin/audit/%d?lang=en", id))
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, `data-testid="chain"`, "Sealed", "Previous hash")
-		resp, body = auditor.get(t, fmt.Sprintf("/api/v1/audit/%d", id))
-		wantStatus(t, resp, body, http.StatusOK)
+		resp, body = auditor.Get(t, fmt.Sprintf("/admin/audit/%d?lang=en", id))
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `data-testid="chain"`, "Sealed", "Previous hash")
+		resp, body = auditor.Get(t, fmt.Sprintf("/api/v1/audit/%d", id))
+		webtest.WantStatus(t, resp, body, http.StatusOK)
 		var rec audit.RecordJSON
 		if err := json.Unmarshal([]byte(body), &rec); err != nil {
 			t.Fatal(err)
@@ -147,10 +148,10 @@ func TestAuditExportHasTheFilteredRows(t *testing.T) {
 		}
 		record(t, d, "parking.cancel", "R-x", "取消预约", e.StreetA.Path)
 		record(t, d, "parking.reserve", "R-B", "预约车位", e.StreetB.Path)
-		auditor := e.login(t, "auditor_a", auth.AuditAdmin, e.A)
+		auditor := e.Login(t, "auditor_a", auth.AuditAdmin, e.A)
 
-		resp, body := auditor.get(t, "/admin/audit/export.xlsx?action=parking.reserve")
-		wantStatus(t, resp, body, http.StatusOK)
+		resp, body := auditor.Get(t, "/admin/audit/export.xlsx?action=parking.reserve")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
 		f, err := excelize.OpenReader(bytes.NewReader([]byte(body)))
 		if err != nil {
 			t.Fatal(err)
@@ -177,9 +178,9 @@ func TestAuditExportHasTheFilteredRows(t *testing.T) {
 			t.Errorf("audit.export records: %d, %v", n, err)
 		}
 		// The list page links to the export with the same filters.
-		resp, body = auditor.get(t, "/admin/audit?action=parking.reserve&page=2")
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, `href="/admin/audit/export.xlsx?action=parking.reserve"`)
+		resp, body = auditor.Get(t, "/admin/audit?action=parking.reserve&page=2")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `href="/admin/audit/export.xlsx?action=parking.reserve"`)
 	})
 }
 
@@ -190,16 +191,16 @@ func TestAuditVerifyPage(t *testing.T) {
 		if _, err := audit.Seal(context.Background(), d); err != nil {
 			t.Fatal(err)
 		}
-		auditor := e.login(t, "auditor", auth.AuditAdmin, e.City)
-		resp, body := auditor.get(t, "/admin/audit/verify")
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, `data-testid="verify-ok"`, `data-testid="last-hash"`)
+		auditor := e.Login(t, "auditor", auth.AuditAdmin, e.City)
+		resp, body := auditor.Get(t, "/admin/audit/verify")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `data-testid="verify-ok"`, `data-testid="last-hash"`)
 
 		if _, err := d.Exec(context.Background(), `UPDATE audit_log SET detail = '篡改' WHERE id = ?`, id); err != nil {
 			t.Fatal(err)
 		}
-		resp, body = auditor.get(t, "/admin/audit/verify")
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, `data-testid="verify-broken"`, fmt.Sprintf("Record %d", id), "altered after sealing")
+		resp, body = auditor.Get(t, "/admin/audit/verify")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `data-testid="verify-broken"`, fmt.Sprintf("Record %d", id), "altered after sealing")
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"anju/internal/platform/db/dbtest"
 	"anju/internal/platform/migrations"
 	"anju/internal/platform/web"
+	"anju/internal/platform/web/webtest"
 	"anju/internal/platform/workday"
 )
 
@@ -50,10 +51,10 @@ const year2027 = `{"year": 2027, "papers": ["测试通知"], "days": [
 
 type deadline struct{ From, To, Rule, Note string }
 
-func getDeadline(t *testing.T, c *client, query string) deadline {
+func getDeadline(t *testing.T, c *webtest.Client, query string) deadline {
 	t.Helper()
-	resp, body := c.get(t, "/api/v1/calendar/deadline?"+query)
-	wantStatus(t, resp, body, http.StatusOK)
+	resp, body := c.Get(t, "/api/v1/calendar/deadline?"+query)
+	webtest.WantStatus(t, resp, body, http.StatusOK)
 	var d deadline
 	if err := json.Unmarshal([]byte(body), &d); err != nil {
 		t.Fatal(err)
@@ -66,7 +67,7 @@ func getDeadline(t *testing.T, c *client, query string) deadline {
 func TestDeadlineAcrossSpringFestival2026(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, calendarRoutes)
-		c := e.login(t, "staff_a", auth.DistrictStaff, e.A)
+		c := e.Login(t, "staff_a", auth.DistrictStaff, e.A)
 		for _, tc := range []struct{ query, to string }{
 			{"from=2026-02-13&workdays=1", "2026-02-14"}, // the make-up Saturday counts
 			{"from=2026-02-13&workdays=2", "2026-02-24"}, // the nine days off do not
@@ -89,7 +90,7 @@ func TestDeadlineAcrossSpringFestival2026(t *testing.T) {
 func TestDeadlineBadInputAndNoData(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, calendarRoutes)
-		c := e.login(t, "staff_a", auth.DistrictStaff, e.A)
+		c := e.Login(t, "staff_a", auth.DistrictStaff, e.A)
 		for _, tc := range []struct{ query, field string }{
 			{"workdays=3", "from"},
 			{"from=2026-02-30&workdays=3", "from"},
@@ -98,54 +99,54 @@ func TestDeadlineBadInputAndNoData(t *testing.T) {
 			{"from=2026-02-13&days=x", "days"},
 			{"from=2026-02-13&workdays=1&days=1", "days"},
 		} {
-			resp, body := c.get(t, "/api/v1/calendar/deadline?"+tc.query)
-			wantStatus(t, resp, body, http.StatusUnprocessableEntity)
-			wantContains(t, body, `"type":"`+web.ProblemValidation+`"`, `"field":"`+tc.field+`"`)
+			resp, body := c.Get(t, "/api/v1/calendar/deadline?"+tc.query)
+			webtest.WantStatus(t, resp, body, http.StatusUnprocessableEntity)
+			webtest.WantContains(t, body, `"type":"`+web.ProblemValidation+`"`, `"field":"`+tc.field+`"`)
 		}
 		// The period runs into 2027, which has no data: a problem naming the year.
-		resp, body := c.get(t, "/api/v1/calendar/deadline?from=2026-12-20&workdays=30")
-		wantStatus(t, resp, body, http.StatusUnprocessableEntity)
-		wantContains(t, body, `"type":"`+workday.ProblemNoData+`"`, `"year":2027`, "2027 年无数据")
+		resp, body := c.Get(t, "/api/v1/calendar/deadline?from=2026-12-20&workdays=30")
+		webtest.WantStatus(t, resp, body, http.StatusUnprocessableEntity)
+		webtest.WantContains(t, body, `"type":"`+workday.ProblemNoData+`"`, `"year":2027`, "2027 年无数据")
 	})
 }
 
 func TestCalendarYearAPI(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, calendarRoutes)
-		staff := e.login(t, "staff_a", auth.DistrictStaff, e.A)
-		resp, body := staff.get(t, "/api/v1/calendar/2027")
-		wantStatus(t, resp, body, http.StatusNotFound)
+		staff := e.Login(t, "staff_a", auth.DistrictStaff, e.A)
+		resp, body := staff.Get(t, "/api/v1/calendar/2027")
+		webtest.WantStatus(t, resp, body, http.StatusNotFound)
 		if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
 			t.Errorf("2027: content type %q, want a problem", ct)
 		}
-		wantContains(t, body, `"type":"`+web.ProblemNotFound+`"`, "2027")
+		webtest.WantContains(t, body, `"type":"`+web.ProblemNotFound+`"`, "2027")
 
-		resp, body = staff.get(t, "/api/v1/calendar/2026")
-		wantStatus(t, resp, body, http.StatusOK)
+		resp, body = staff.Get(t, "/api/v1/calendar/2026")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
 		y, err := workday.ParseHolidayCN(strings.NewReader(body))
 		if err != nil || y.Year != 2026 {
 			t.Fatalf("2026 as holiday-cn: %v, %d", err, y.Year)
 		}
 
-		sec := e.login(t, "secadmin", auth.SecurityAdmin, e.City)
-		resp, body = sec.send(t, http.MethodPut, "/api/v1/calendar/2027", "application/json", strings.NewReader(year2027))
-		wantStatus(t, resp, body, http.StatusForbidden)
+		sec := e.Login(t, "secadmin", auth.SecurityAdmin, e.City)
+		resp, body = sec.Send(t, http.MethodPut, "/api/v1/calendar/2027", "application/json", strings.NewReader(year2027))
+		webtest.WantStatus(t, resp, body, http.StatusForbidden)
 
-		admin := e.login(t, "sysadmin", auth.SystemAdmin, e.City)
-		resp, body = admin.send(t, http.MethodPut, "/api/v1/calendar/2028", "application/json", strings.NewReader(year2027))
-		wantStatus(t, resp, body, http.StatusUnprocessableEntity)
-		wantContains(t, body, `"field":"year"`, `"code":"mismatch"`)
+		admin := e.Login(t, "sysadmin", auth.SystemAdmin, e.City)
+		resp, body = admin.Send(t, http.MethodPut, "/api/v1/calendar/2028", "application/json", strings.NewReader(year2027))
+		webtest.WantStatus(t, resp, body, http.StatusUnprocessableEntity)
+		webtest.WantContains(t, body, `"field":"year"`, `"code":"mismatch"`)
 		bad := strings.Replace(year2027, `"date": "2027-02-13", "isOffDay": false`, `"date": "2027-02-12", "isOffDay": false`, 1)
-		resp, body = admin.send(t, http.MethodPut, "/api/v1/calendar/2027", "application/json", strings.NewReader(bad))
-		wantStatus(t, resp, body, http.StatusUnprocessableEntity)
-		wantContains(t, body, `"field":"days[2]"`)
+		resp, body = admin.Send(t, http.MethodPut, "/api/v1/calendar/2027", "application/json", strings.NewReader(bad))
+		webtest.WantStatus(t, resp, body, http.StatusUnprocessableEntity)
+		webtest.WantContains(t, body, `"field":"days[2]"`)
 
-		resp, body = admin.send(t, http.MethodPut, "/api/v1/calendar/2027", "application/json", strings.NewReader(year2027))
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, `"source":"loaded"`, `"days":3`)
-		resp, body = staff.get(t, "/api/v1/calendar/years")
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, `{"year":2026,"source":"builtin"`, `{"year":2027,"source":"loaded"`)
+		resp, body = admin.Send(t, http.MethodPut, "/api/v1/calendar/2027", "application/json", strings.NewReader(year2027))
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `"source":"loaded"`, `"days":3`)
+		resp, body = staff.Get(t, "/api/v1/calendar/years")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `{"year":2026,"source":"builtin"`, `{"year":2027,"source":"loaded"`)
 		// 2027 now counts: Friday 5 Feb + 2 working days skips the holiday
 		// on Saturday 6 and lands on Tuesday 9.
 		if got := getDeadline(t, staff, "from=2027-02-05&workdays=2"); got.To != "2027-02-09" {
@@ -161,37 +162,37 @@ func TestCalendarYearAPI(t *testing.T) {
 func TestCalendarPage(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, calendarRoutes)
-		staff := e.login(t, "staff_a", auth.DistrictStaff, e.A)
-		resp, body := staff.get(t, "/admin/calendar?year=2026&from=2026-02-13&n=2&rule=workdays")
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, `data-testid="months"`, `data-date="2026-02-16"`, `class="cal-holiday"`,
+		staff := e.Login(t, "staff_a", auth.DistrictStaff, e.A)
+		resp, body := staff.Get(t, "/admin/calendar?year=2026&from=2026-02-13&n=2&rule=workdays")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `data-testid="months"`, `data-date="2026-02-16"`, `class="cal-holiday"`,
 			`class="cal-makeup-workday"`, "春节", `data-testid="calc-result"`, "2026-02-24")
 		if strings.Contains(body, `data-testid="load-form"`) {
 			t.Error("staff are offered the load form")
 		}
-		resp, body = staff.get(t, "/admin/calendar?year=2026&from=2026-13-01&n=2")
-		wantStatus(t, resp, body, http.StatusUnprocessableEntity)
-		wantContains(t, body, `class="field-error"`)
+		resp, body = staff.Get(t, "/admin/calendar?year=2026&from=2026-13-01&n=2")
+		webtest.WantStatus(t, resp, body, http.StatusUnprocessableEntity)
+		webtest.WantContains(t, body, `class="field-error"`)
 
-		resp, body = staff.get(t, "/admin/calendar?year=2027&lang=en")
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, `data-testid="no-data"`, "No data for 2027 — deadlines in this year cannot be computed until its notice is loaded.")
+		resp, body = staff.Get(t, "/admin/calendar?year=2027&lang=en")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `data-testid="no-data"`, "No data for 2027 — deadlines in this year cannot be computed until its notice is loaded.")
 
-		admin := e.login(t, "sysadmin", auth.SystemAdmin, e.City)
-		resp, body = admin.get(t, "/admin/calendar?lang=zh-CN")
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, `data-testid="load-form"`)
-		resp, body = admin.upload(t, "/admin/calendar", "2027.json", []byte(`{"year": 2027, "days": []}`))
-		wantStatus(t, resp, body, http.StatusUnprocessableEntity)
-		wantContains(t, body, "文件无法载入")
-		resp, body = admin.upload(t, "/admin/calendar", "2027.json", []byte(year2027))
-		wantStatus(t, resp, body, http.StatusSeeOther)
-		resp, body = admin.get(t, "/admin/calendar?year=2027")
-		wantStatus(t, resp, body, http.StatusOK)
-		wantContains(t, body, "已载入 2027 年节假日安排", `data-date="2027-02-06"`, "管理员载入")
+		admin := e.Login(t, "sysadmin", auth.SystemAdmin, e.City)
+		resp, body = admin.Get(t, "/admin/calendar?lang=zh-CN")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `data-testid="load-form"`)
+		resp, body = admin.Upload(t, "/admin/calendar", "2027.json", []byte(`{"year": 2027, "days": []}`))
+		webtest.WantStatus(t, resp, body, http.StatusUnprocessableEntity)
+		webtest.WantContains(t, body, "文件无法载入")
+		resp, body = admin.Upload(t, "/admin/calendar", "2027.json", []byte(year2027))
+		webtest.WantStatus(t, resp, body, http.StatusSeeOther)
+		resp, body = admin.Get(t, "/admin/calendar?year=2027")
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, "已载入 2027 年节假日安排", `data-date="2027-02-06"`, "管理员载入")
 
-		sec := e.login(t, "secadmin", auth.SecurityAdmin, e.City)
-		resp, body = sec.upload(t, "/admin/calendar", "2027.json", []byte(year2027))
-		wantStatus(t, resp, body, http.StatusForbidden)
+		sec := e.Login(t, "secadmin", auth.SecurityAdmin, e.City)
+		resp, body = sec.Upload(t, "/admin/calendar", "2027.json", []byte(year2027))
+		webtest.WantStatus(t, resp, body, http.StatusForbidden)
 	})
 }
