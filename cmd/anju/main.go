@@ -5,10 +5,12 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // the city's time zone must load on machines without zoneinfo
 
@@ -23,6 +25,8 @@ const usage = `anju — the housing bureau's platform (安居)
 Usage:
   anju serve [--db FILE|URL] [--addr HOST:PORT] [--demo [--seed N] [--scale N]]
   anju migrate [--db …]                 apply pending database migrations
+  anju init --city NAME --code CODE     a fresh database for a real city: its top unit and departments
+  anju org import|export FILE.xlsx|.csv the administrative tree, all or nothing
   anju demo [--db …] [--seed N] [--scale N]   fill an empty database with the demo city
   anju user add --role ROLE (--username U | --mobile M) --name NAME [--scope CODE] [--dept CODE] [--password P]
   anju user passwd (--username U | --mobile M) [--password P]
@@ -39,8 +43,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "anju:", err)
+		// One line, whatever the error: drivers sometimes put newlines in theirs.
+		fmt.Fprintln(os.Stderr, "anju:", strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " "))
 		if errors.Is(err, app.ErrUsage) {
 			os.Exit(2)
 		}
@@ -59,6 +67,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return app.CmdServe(ctx, rest, version, stdout, stderr)
 	case "migrate":
 		return app.CmdMigrate(ctx, rest, stdout, stderr)
+	case "init":
+		return app.CmdInit(ctx, rest, stdout, stderr)
+	case "org":
+		return app.CmdOrg(ctx, rest, stdout, stderr)
 	case "demo":
 		return app.CmdDemo(ctx, rest, version, stdout, stderr)
 	case "user":
@@ -76,6 +88,5 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return app.UsageError("unknown command %q", cmd)
+	return app.UsageError("unknown command %q (anju help lists the commands)", cmd)
 }

@@ -60,8 +60,8 @@ func TestBadConfigurationExits2(t *testing.T) {
 		if code := exitCode(err); code != 2 {
 			t.Errorf("anju %s: exit %d, want 2; output:\n%s", args, code, out)
 		}
-		if !strings.Contains(string(out), "anju:") {
-			t.Errorf("anju %s: no clear error line:\n%s", args, out)
+		if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "anju:") {
+			t.Errorf("anju %s: want one clear error line, got:\n%s", args, out)
 		}
 	}
 	// The environment mirrors the flags.
@@ -158,9 +158,10 @@ func TestServeAndSIGTERM(t *testing.T) {
 	}
 }
 
-// The administrator's path on a fresh machine: migrate, add the first
-// accounts from the command line, verify the audit chain; then someone edits
-// the log behind the application's back and verify names the record.
+// The administrator's path on a fresh machine: init the city, import its
+// tree, add the first accounts from the command line, verify the audit chain;
+// then someone edits the log behind the application's back and verify names
+// the record.
 func TestUserCommandsAndAuditVerify(t *testing.T) {
 	dir := t.TempDir()
 	dbFile := filepath.Join(dir, "a.db")
@@ -168,10 +169,33 @@ func TestUserCommandsAndAuditVerify(t *testing.T) {
 		out, err := anju(t, args+" --db "+dbFile, env...).CombinedOutput()
 		return string(out), exitCode(err)
 	}
-	if out, code := run("demo"); code != 0 {
-		t.Fatalf("demo: %d %s", code, out)
+	// No tree yet: staff cannot be placed.
+	if out, code := run("user add --role system_admin --username admin --name 管理员"); code != 1 || !strings.Contains(out, "anju init") {
+		t.Fatalf("user add before init: %d %s", code, out)
 	}
-	out, code := run("user add --role audit_admin --username auditor2 --name 审计员二", "ANJU_PASSWORD=Audit-pass-2026")
+	if out, code := run("init --city 测试市 --code T"); code != 0 || !strings.Contains(out, "测试市") {
+		t.Fatalf("init: %d %s", code, out)
+	}
+	csv := filepath.Join(dir, "tree.csv")
+	if err := os.WriteFile(csv, []byte("编码,名称,类型,上级编码,纬度,经度\nT01,一区,区,T,,\nT01-01,一街道,街道,T01,,\nT01-01-01,一社区,社区,T01-01,,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	_ = os.WriteFile(bad, []byte("编码,名称,类型,上级编码,纬度,经度\nT02,二区,区,T,,\nT02-01,二街道,街道,NOPE,,\n"), 0o644)
+	if out, code := run("org import " + bad); code != 1 || !strings.Contains(out, "row 3") {
+		t.Fatalf("bad import must fail naming row 3: %d %s", code, out)
+	}
+	if out, code := run("org import " + csv); code != 0 || !strings.Contains(out, "imported 3 units") {
+		t.Fatalf("org import: %d %s", code, out)
+	}
+	out, code := run("user add --role system_admin --username admin --name 管理员")
+	if code != 0 || !strings.Contains(out, "password: ") {
+		t.Fatalf("first administrator: %d %s", code, out)
+	}
+	if out, code := run("user add --role district_staff --username district_t01 --name 区一 --scope T01", "ANJU_PASSWORD=District-pass-2026"); code != 0 {
+		t.Fatalf("district staff: %d %s", code, out)
+	}
+	out, code = run("user add --role audit_admin --username auditor2 --name 审计员二", "ANJU_PASSWORD=Audit-pass-2026")
 	if code != 0 || !strings.Contains(out, "added auditor2") {
 		t.Fatalf("user add: %d %s", code, out)
 	}

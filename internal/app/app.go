@@ -71,7 +71,7 @@ func Open(ctx context.Context, cfg Config, version string) (*App, error) {
 // with dbtest databases).
 func New(ctx context.Context, cfg Config, d *db.DB, version string) (*App, error) {
 	a := &App{Cfg: cfg, DB: d, Version: version, Registry: prometheus.NewRegistry()}
-	a.Auth = &auth.Service{DB: d, Audit: auditHook, SMS: auth.LogSMS{}}
+	a.Auth = &auth.Service{DB: d, Audit: auditHook, SMS: smsSender(cfg.SMS)}
 	a.Org = &org.Store{DB: d, Audit: orgAuditHook}
 	cal, err := LoadCalendar(ctx, d)
 	if err != nil {
@@ -85,6 +85,18 @@ func New(ctx context.Context, cfg Config, d *db.DB, version string) (*App, error
 	}
 	a.routes = a.buildRoutes()
 	return a, nil
+}
+
+// smsSender turns the --sms setting into a sender.
+func smsSender(setting string) auth.SMSSender {
+	switch setting {
+	case "log":
+		slog.Warn("SMS codes are written to the log (--sms log): for development and demos only")
+		return auth.LogSMS{}
+	case "", "off":
+		return auth.NoSMS{}
+	}
+	return auth.WebhookSMS{URL: setting}
 }
 
 // Close seals what this process wrote into the audit chain (command-line

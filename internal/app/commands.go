@@ -20,13 +20,23 @@ import (
 // instead of os.Exit inside the flag package.
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("anju "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The flag package would print the whole flag list on a mistake; a
+	// mistake gets one line (main prints it), -h gets the list.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	helpOut[fs] = stderr
 	return fs
 }
+
+var helpOut = map[*flag.FlagSet]io.Writer{}
 
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			w := helpOut[fs]
+			fmt.Fprintf(w, "Usage of %s:\n", fs.Name())
+			fs.SetOutput(w)
+			fs.PrintDefaults()
 			return err
 		}
 		return UsageError("%v", err)
@@ -175,7 +185,12 @@ func CmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if _, err := exec.LookPath("pg_dump"); err != nil {
 			return errors.New("backup of PostgreSQL needs pg_dump on the PATH (Debian package postgresql-client)")
 		}
-		cmd := exec.CommandContext(ctx, "pg_dump", "--format=custom", "--file="+*out, "--dbname="+cfg.DB)
+		target, password := db.SplitPassword(cfg.DB)
+		cmd := exec.CommandContext(ctx, "pg_dump", "--format=custom", "--file="+*out, "--dbname="+target)
+		cmd.Env = os.Environ()
+		if password != "" {
+			cmd.Env = append(cmd.Env, "PGPASSWORD="+password)
+		}
 		cmd.Stderr = stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("pg_dump of %s: %w", db.Redact(cfg.DB), err)

@@ -24,6 +24,9 @@ type Config struct {
 	SecureCookies      string // auto | on | off
 	AuditRetentionDays int
 	LogLevel           string
+	// SMS names the gateway for verification codes: "off", "log" (a
+	// development sink that writes codes to the log) or an http(s) URL.
+	SMS string
 
 	retentionRaw *string
 }
@@ -56,6 +59,8 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SecureCookies, "secure-cookies", env("ANJU_SECURE_COOKIES", c.SecureCookies),
 		"auto (Secure unless listening on loopback), on or off (env ANJU_SECURE_COOKIES)")
 	fs.StringVar(&c.LogLevel, "log-level", env("ANJU_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (env ANJU_LOG_LEVEL)")
+	fs.StringVar(&c.SMS, "sms", env("ANJU_SMS", c.SMS),
+		`SMS gateway: off, log (development: codes go to the log) or an http(s) URL (env ANJU_SMS); default off, log with --demo`)
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", env("ANJU_TRUST_PROXY", "") == "true", "believe X-Forwarded-For (env ANJU_TRUST_PROXY=true)")
 	retention := env("ANJU_AUDIT_RETENTION_DAYS", strconv.Itoa(c.AuditRetentionDays))
 	fs.Func("audit-retention-days", "days the audit log is kept, at least 180 (env ANJU_AUDIT_RETENTION_DAYS)", func(s string) error {
@@ -97,6 +102,15 @@ func (c *Config) Validate() error {
 	default:
 		return UsageError("--secure-cookies: %q must be auto, on or off", c.SecureCookies)
 	}
+	switch {
+	case c.SMS == "" && c.Demo:
+		c.SMS = "log"
+	case c.SMS == "":
+		c.SMS = "off"
+	case c.SMS == "off", c.SMS == "log", strings.HasPrefix(c.SMS, "http://"), strings.HasPrefix(c.SMS, "https://"):
+	default:
+		return UsageError("--sms: %q must be off, log or an http(s) URL", c.SMS)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -109,13 +123,17 @@ func (c *Config) Validate() error {
 }
 
 // CookiesSecure decides the Secure flag: always, except plain HTTP on loopback
-// in "auto" mode (a demo on a laptop).
+// in "auto" mode (a demo on a laptop). Behind a declared proxy (which
+// terminates TLS, even when it forwards to loopback) cookies are Secure.
 func (c *Config) CookiesSecure() bool {
 	switch c.SecureCookies {
 	case "on":
 		return true
 	case "off":
 		return false
+	}
+	if c.TrustProxy {
+		return true
 	}
 	host, _, _ := net.SplitHostPort(c.Addr)
 	ip := net.ParseIP(host)

@@ -58,4 +58,9 @@ func TestSecureCookiesAuto(t *testing.T) {
 			t.Errorf("%s: secure = %v, want %v", addr, got, want)
 		}
 	}
+	c := Defaults()
+	c.TrustProxy = true // nginx on the same host, TLS at the proxy
+	if !c.CookiesSecure() {
+		t.Error("behind a declared proxy cookies must be Secure")
+	}
 }

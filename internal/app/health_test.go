@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"anju/internal/platform/db"
+	"anju/internal/platform/db/dbtest"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -52,4 +53,28 @@ func TestHealthReadyMetrics(t *testing.T) {
 			t.Fatalf("/readyz with pending migrations: %d %s", code, body)
 		}
 	})
+}
+
+// A path that exists for other methods answers 405 with Allow; an unknown
+// path 404; both as problems on the API.
+func TestMethodNotAllowedAndNotFound(t *testing.T) {
+	d := dbtest.SQLite(t, Sources...)
+	tc := newTestCity(t, d)
+	req, _ := http.NewRequest(http.MethodPatch, tc.Server.URL+"/api/v1/users", strings.NewReader("{}"))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 405 || !strings.Contains(resp.Header.Get("Allow"), "GET") ||
+		resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("PATCH /api/v1/users: %d allow %q type %q", resp.StatusCode, resp.Header.Get("Allow"), resp.Header.Get("Content-Type"))
+	}
+	if code, body := get(t, tc.Server.URL+"/api/v1/nothing-here"); code != 404 || !strings.Contains(body, "not-found") {
+		t.Fatalf("unknown API path: %d %s", code, body)
+	}
+	if code, body := get(t, tc.Server.URL+"/nothing-here"); code != 404 || !strings.Contains(body, "找不到") {
+		t.Fatalf("unknown page: %d %.200s", code, body)
+	}
 }

@@ -11,3 +11,9 @@ import (
 func TestMigrationParityAllModules(t *testing.T) {
 	dbtest.AssertParity(t, Sources...)
 }
+
+// Scope prefix ranges need bytewise comparison whatever the database's
+// collation: every path column of every module is COLLATE "C".
+func TestPathColumnsCompareBytewise(t *testing.T) {
+	dbtest.AssertPathCollation(t, Sources...)
+}

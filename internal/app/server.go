@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"anju/internal/platform/audit"
@@ -24,7 +25,9 @@ func (a *App) Handler() http.Handler {
 		mux.Handle(rt.Pattern, metrics.Instrument(rt.Pattern, web.Guard(rt)))
 	}
 	// Anything unmatched gets a page or a problem in the visitor's language.
-	mux.Handle("/", metrics.Instrument("unmatched", http.HandlerFunc(notFound)))
+	mux.Handle("/", metrics.Instrument("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		notFound(mux, w, r)
+	})))
 	// An account whose password must change goes nowhere else first.
 	return web.Stack(a.Auth, a.Cfg.TrustProxy, a.routes, a.Account.PasswordGate(mux))
 }
@@ -38,8 +41,30 @@ func (a *App) auditRefusal(r *http.Request, rt web.Route) {
 	}
 }
 
-func notFound(w http.ResponseWriter, r *http.Request) {
+// notFound answers what no route took: 405 with Allow when the path exists
+// for other methods, else 404 — as a problem for the API, a page otherwise.
+func notFound(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
 	l := web.LangOf(r)
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		if web.WantsJSON(r) {
+			web.WriteProblem(w, r, web.NewProblem(l, http.StatusMethodNotAllowed, web.ProblemMethod, ""))
+			return
+		}
+		web.ErrorPage(w, r, http.StatusMethodNotAllowed, web.T(l, "problem.method"), "")
+		return
+	}
 	if web.WantsJSON(r) {
 		web.WriteProblem(w, r, web.NewProblem(l, http.StatusNotFound, web.ProblemNotFound, ""))
 		return
@@ -67,7 +92,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	go audit.RunSealer(bg, a.DB, time.Second)
-	go a.purgeAuditDaily(bg)
+	go a.housekeeping(bg)
 	go a.followCalendar(bg, 30*time.Second)
 	for _, j := range a.jobs {
 		go j.Run(bg)
@@ -97,21 +122,31 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	return nil
 }
 
-// purgeAuditDaily removes audit rows past the retention period once a day.
-// Retention is at least 180 days; configuration cannot shorten it.
-func (a *App) purgeAuditDaily(ctx context.Context) {
-	t := time.NewTicker(24 * time.Hour)
-	defer t.Stop()
+// housekeeping removes what has expired: sessions and SMS codes every ten
+// minutes, audit rows past the retention period (at least 180 days; the
+// configuration cannot shorten it) at start and then daily.
+func (a *App) housekeeping(ctx context.Context) {
+	sweep := time.NewTicker(10 * time.Minute)
+	defer sweep.Stop()
+	purge := time.NewTimer(time.Minute) // soon after start, then daily
+	defer purge.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-sweep.C:
+			if s, c, err := a.Auth.Sweep(ctx); err != nil {
+				slog.Error("sweep sessions", "err", err)
+			} else if s+c > 0 {
+				slog.Debug("swept", "sessions", s, "sms_codes", c)
+			}
+		case <-purge.C:
 			if n, err := audit.Purge(ctx, a.DB, a.Cfg.AuditRetentionDays, time.Now()); err != nil {
 				slog.Error("audit purge", "err", err)
 			} else if n > 0 {
 				slog.Info("audit purge", "removed", n)
 			}
+			purge.Reset(24 * time.Hour)
 		}
 	}
 }

@@ -12,7 +12,9 @@ import (
 // in the org unit with code scope (the city when empty).
 func (a *App) AddUserCLI(ctx context.Context, role auth.Role, username, mobile, name, scope, dept, password string) (int64, error) {
 	p := auth.FromContext(ctx)
-	nu := auth.NewUser{Username: username, Mobile: mobile, DisplayName: name, Role: role, Password: password}
+	// Whoever ran the command saw the password: its owner must choose their own.
+	nu := auth.NewUser{Username: username, Mobile: mobile, DisplayName: name, Role: role, Password: password,
+		TemporaryPassword: true}
 	if name == "" {
 		nu.DisplayName = username + mobile
 	}
@@ -29,7 +31,7 @@ func (a *App) AddUserCLI(ctx context.Context, role auth.Role, username, mobile, 
 				u = roots[0]
 			}
 			if err != nil {
-				return 0, fmt.Errorf("the administrative tree is empty: load it (anju demo, or import) before adding staff, or give --scope")
+				return 0, fmt.Errorf("the administrative tree is empty: run anju init --city NAME --code CODE first")
 			}
 		} else if u, err = a.Org.ByCode(ctx, p, scope); err != nil {
 			return 0, UsageError("user add: --scope %q: no org unit with that code", scope)

@@ -112,8 +112,17 @@ func (p *Principal) InScope(path string) bool {
 	if p == nil || p.OrgPath == "" {
 		return false
 	}
+	if isRoot(p.OrgPath) {
+		return true
+	}
 	return strings.HasPrefix(path, p.OrgPath)
 }
+
+// isRoot tells whether path is the root of the tree ("/") or the city at its
+// top ("/1/"). A deployment has one city, so a principal there sees
+// everything — including rows filed under "/" (what anonymous visitors and
+// the platform itself did).
+func isRoot(path string) bool { return path == "/" || strings.Count(path, "/") == 2 }
 
 // ScopeSQL returns the WHERE fragment and argument that keep a query within
 // the principal's jurisdiction, for the org_path column col. This is the one
@@ -123,7 +132,7 @@ func (p *Principal) ScopeSQL(col string) (string, []any) {
 	if p == nil || p.OrgPath == "" {
 		return "1 = 0", nil
 	}
-	if p.OrgPath == "/" {
+	if isRoot(p.OrgPath) {
 		return "1 = 1", nil
 	}
 	// A prefix range instead of LIKE: it uses the index on both dialects

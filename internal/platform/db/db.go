@@ -62,7 +62,34 @@ func Redact(target string) string {
 	if _, has := u.User.Password(); has {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
+	// libpq also takes the password as a query parameter.
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
 	return u.String()
+}
+
+// SplitPassword removes the password from a PostgreSQL URL and returns it
+// separately, so a child process (pg_dump) can get it through PGPASSWORD
+// instead of its command line, which every user of the machine can read.
+func SplitPassword(target string) (clean, password string) {
+	u, err := url.Parse(target)
+	if err != nil || !IsPostgresURL(target) {
+		return target, ""
+	}
+	if pw, has := u.User.Password(); has {
+		password = pw
+		u.User = url.User(u.User.Username())
+	}
+	q := u.Query()
+	if q.Has("password") {
+		password = q.Get("password")
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), password
 }
 
 // Open connects to target: a file path for SQLite or a postgres:// URL.

@@ -47,3 +47,16 @@ func FuzzRebind(f *testing.F) {
 		}
 	})
 }
+
+func TestSplitPassword(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"postgres://u:pw@h/d":              {"postgres://u@h/d", "pw"},
+		"postgres://u@h/d?password=pw&x=1": {"postgres://u@h/d?x=1", "pw"},
+		"postgres://u@h/d":                 {"postgres://u@h/d", ""},
+	} {
+		clean, pw := SplitPassword(in)
+		if clean != want[0] || pw != want[1] {
+			t.Errorf("SplitPassword(%q) = %q, %q", in, clean, pw)
+		}
+	}
+}

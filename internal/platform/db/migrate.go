@@ -67,14 +67,16 @@ func Migrate(ctx context.Context, d *DB, sources ...Source) (applied []string, e
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.Exec(ctx, migrationsTable); err != nil {
-		return nil, fmt.Errorf("create schema_migrations: %w", err)
-	}
 	err = d.Tx(ctx, func(tx *Tx) error {
+		// The lock comes first: even CREATE TABLE IF NOT EXISTS races
+		// between processes starting together on PostgreSQL.
 		if d.Dialect == Postgres {
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7261001)`); err != nil {
 				return err
 			}
+		}
+		if _, err := tx.Exec(ctx, migrationsTable); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
 		}
 		done := map[string]bool{}
 		rows, err := tx.Query(ctx, `SELECT id FROM schema_migrations`)

@@ -120,7 +120,7 @@ func TestImportCSV(t *testing.T) {
 		}
 
 		// A second file adds under existing units, as a district would.
-		hp := staff(auth.DistrictStaff, units["HP"])
+		hp := staff(auth.SystemAdmin, units["HP"])
 		res, err = importBytes(s, hp, csvOf(header,
 			[]string{"HP-WT", "外滩街道", "街道", "HP"},
 			[]string{"HP-WT-01", "中山东一路社区", "社区", "HP-WT"},
@@ -225,7 +225,7 @@ func TestImportRowChecks(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
 		s, _ := newStore(d)
 		tr := buildTree(t, s)
-		hp := staff(auth.DistrictStaff, tr.huangpu)
+		hp := staff(auth.SystemAdmin, tr.huangpu)
 		type want struct {
 			row         int
 			field, code string

@@ -31,21 +31,12 @@ type Store struct {
 // everywhere else.
 var ErrForbidden = errors.New("org: not allowed to change the administrative tree")
 
-// canManage is the one place that says which roles change the tree. Staff add
-// what lies in their scope (a community registers a new compound); the system
-// administrator maintains the whole tree. Citizens, companies, machine
-// tokens, leaders (who read) and the security and audit administrators (who,
-// by separation of duties, administer nothing else) do not.
+// canManage says who changes the tree: the permission table's org.manage
+// (the system administrator) and the platform itself (auth.System: the demo
+// generator and command-line tools). One source of truth with the route
+// gates; staff read the tree and register what their modules own.
 func canManage(p *auth.Principal) bool {
-	if p == nil || p.OrgPath == "" {
-		return false
-	}
-	switch p.Role {
-	case auth.SystemAdmin, auth.CityStaff, auth.DistrictStaff, auth.StreetStaff, auth.CommunityStaff,
-		auth.SystemRole: // auth.System: the demo generator and command-line tools
-		return true
-	}
-	return false
+	return p != nil && p.OrgPath != "" && auth.Can(p, auth.ActManageOrg)
 }
 
 // cityWide tells whether p's scope is the whole tree, which creating a root

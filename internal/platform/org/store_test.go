@@ -240,8 +240,8 @@ func TestWriteAuthorisation(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
 		s, _ := newStore(d)
 		tr := buildTree(t, s)
-		hp := staff(auth.DistrictStaff, tr.huangpu)
-		// Within scope: a district adds a street.
+		hp := staff(auth.SystemAdmin, tr.huangpu)
+		// Within scope: a district's system administrator adds a street.
 		if _, err := tryCreate(s, hp, Unit{ParentID: tr.huangpu.ID, Kind: Street, Code: "HP-YY", Name: "豫园街道"}); err != nil {
 			t.Errorf("in scope: %v", err)
 		}
@@ -253,7 +253,9 @@ func TestWriteAuthorisation(t *testing.T) {
 		if _, err := tryCreate(s, hp, Unit{Kind: City, Code: "BJ", Name: "北京市"}); !errors.Is(err, ErrForbidden) {
 			t.Errorf("district creates city: %v", err)
 		}
-		for _, r := range []auth.Role{auth.Citizen, auth.Company, auth.Machine, auth.AuditAdmin, auth.Leader, auth.Anonymous} {
+		// Staff read the tree; only the system administrator (and the platform) change it.
+		for _, r := range []auth.Role{auth.Citizen, auth.Company, auth.Machine, auth.AuditAdmin, auth.SecurityAdmin, auth.Leader,
+			auth.CityStaff, auth.DistrictStaff, auth.CommunityStaff, auth.Anonymous} {
 			p := &auth.Principal{Role: r, OrgPath: "/"}
 			if _, err := tryCreate(s, p, Unit{ParentID: tr.huangpu.ID, Kind: Street, Code: "R1", Name: "x"}); !errors.Is(err, ErrForbidden) {
 				t.Errorf("%q creates: %v", r, err)
@@ -266,7 +268,7 @@ func TestUpdate(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
 		s, audit := newStore(d)
 		tr := buildTree(t, s)
-		hp := staff(auth.DistrictStaff, tr.huangpu)
+		hp := staff(auth.SystemAdmin, tr.huangpu)
 		var got Unit
 		err := d.Tx(ctx, func(tx *db.Tx) error {
 			var err error

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"anju/internal/platform/db"
 )
@@ -38,6 +39,11 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
 			p.Errors = []FieldDetail{{Field: typeErr.Field, Code: "type", Message: T(l, "problem.field_type", typeErr.Type.String())}}
+		}
+		// encoding/json names an unknown field only in its message.
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			field := strings.Trim(name, `"`)
+			p.Errors = []FieldDetail{{Field: field, Code: "unknown", Message: T(l, "problem.unknown_field")}}
 		}
 		WriteProblem(w, r, p)
 		return false
@@ -73,11 +79,13 @@ type Paging struct{ Page, Size int }
 // Offset of the first row of the page.
 func (p Paging) Offset() int { return (p.Page - 1) * p.Size }
 
+const maxPage = 1_000_000
+
 // PagingOf reads the paging parameters of r (page from 1, size 1–200, default 20).
 func PagingOf(r *http.Request) Paging {
 	p := Paging{Page: 1, Size: 20}
 	if v, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && v > 0 {
-		p.Page = v
+		p.Page = min(v, maxPage) // keeps Offset far from overflow
 	}
 	if v, err := strconv.Atoi(r.URL.Query().Get("size")); err == nil && v > 0 {
 		p.Size = min(v, 200)

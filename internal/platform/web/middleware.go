@@ -66,6 +66,10 @@ func Secure(next http.Handler) http.Handler {
 		for _, kv := range securityHeaders {
 			h[kv[0]] = []string{kv[1]}
 		}
+		if CookieSecure {
+			// A deployment with Secure cookies is served over HTTPS: keep it so.
+			h["Strict-Transport-Security"] = []string{"max-age=31536000"}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -104,13 +108,19 @@ func Identify(a Authenticator, trustProxy bool) func(http.Handler) http.Handler 
 	}
 }
 
-// ClientIP is the caller's address; X-Forwarded-For is believed only behind
-// a proxy the operator declared.
+// ClientIP is the caller's address. Behind a proxy the operator declared
+// (--trust-proxy), it is the last X-Forwarded-For entry — the one that
+// proxy appended; earlier entries come from the client and can be forged.
 func ClientIP(r *http.Request, trustProxy bool) string {
 	if trustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			return strings.TrimSpace(first)
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			last := xff[len(xff)-1]
+			if i := strings.LastIndexByte(last, ','); i >= 0 {
+				last = last[i+1:]
+			}
+			if ip := strings.TrimSpace(last); ip != "" {
+				return ip
+			}
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -145,6 +155,12 @@ func CSRF(next http.Handler) http.Handler {
 		}
 		p := auth.FromContext(r.Context())
 		if p.TokenID != 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// Logging out cannot be abused (at worst it ends a session), and a
+		// session that has just expired must still be able to leave.
+		if r.URL.Path == "/logout" && p.UserID == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}

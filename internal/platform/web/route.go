@@ -110,7 +110,9 @@ func Guard(rt Route) http.Handler {
 				return
 			}
 		}
-		if OnRefused != nil {
+		// Only accounts' refusals are audited: a visitor's would let anyone
+		// flood the log without logging in.
+		if OnRefused != nil && p.LoggedIn() {
 			OnRefused(r, rt)
 		}
 		if api {
