@@ -45,6 +45,7 @@ func TestBrowserLoginLanguageLogout(t *testing.T) {
 	if !strings.HasSuffix(url, "/home") || heading != "我的工作" || !strings.Contains(who, "区住建局工作人员") {
 		t.Fatalf("after login: url %s, heading %q, who %q", url, heading, who)
 	}
+	webtest.AssertFits(t, ctx)
 
 	// Switch to English: the same page, in English, and it stays English.
 	if err := chromedp.Do(ctx,
@@ -60,6 +61,7 @@ func TestBrowserLoginLanguageLogout(t *testing.T) {
 	if heading != "My work" || !strings.Contains(who, "District bureau staff") {
 		t.Fatalf("in English: heading %q, who %q", heading, who)
 	}
+	webtest.AssertFits(t, ctx)
 
 	// Log out: a visitor again, and /home asks to log in.
 	if err := chromedp.Do(ctx,

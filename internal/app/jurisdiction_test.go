@@ -52,12 +52,15 @@ func TestOtherDistrictIsNotFound(t *testing.T) {
 		// The roles of district A that may pass a gate, in the order tried.
 		candidates := []auth.Role{auth.DistrictStaff, auth.Leader, auth.SystemAdmin, auth.SecurityAdmin, auth.AuditAdmin}
 		clients := map[auth.Role]*client{}
+		ownClients := map[auth.Role]*client{} // the same roles in district B: the positive control
 		principals := map[auth.Role]*auth.Principal{}
 		for _, r := range candidates {
 			login := "a_" + string(r)
 			u := tc.user(t, login, r, tc.A)
 			clients[r] = tc.login(t, login)
 			principals[r] = &auth.Principal{UserID: u.ID, Role: r, OrgUnitID: tc.A.ID, OrgPath: tc.A.Path}
+			tc.user(t, "b_"+string(r), r, tc.B)
+			ownClients[r] = tc.login(t, "b_"+string(r))
 		}
 		ids := map[string]string{}
 		checked := 0
@@ -96,6 +99,14 @@ func TestOtherDistrictIsNotFound(t *testing.T) {
 			resp, text := clients[role].do(t, rt.Method(), path, body)
 			if resp.StatusCode != http.StatusNotFound {
 				t.Errorf("%s %s as %s of district A: status %d, want 404; body %.200s", rt.Method(), path, role, resp.StatusCode, text)
+			}
+			// Positive control: district B's own member of that role reaches
+			// the object (a route that always answered 404 would pass above).
+			// Only reads are replayed, so the fixtures stay as they are.
+			if rt.Method() == http.MethodGet {
+				if resp, text := ownClients[role].do(t, rt.Method(), path, ""); resp.StatusCode == http.StatusNotFound {
+					t.Errorf("%s %s as %s of district B itself: 404; body %.200s", rt.Method(), path, role, text)
+				}
 			}
 			checked++
 		}

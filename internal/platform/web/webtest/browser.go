@@ -38,7 +38,6 @@ func Browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(390, 844), // a phone: the public pages are phone-first
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelC := chromedp.NewContext(actx)
@@ -51,5 +50,25 @@ func Browser(t *testing.T) context.Context {
 	}
 	ctx, cancelT := context.WithTimeout(bctx, 90*time.Second)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	// A phone: headless windows cannot be narrower than 500 px, so the
+	// viewport is emulated. The public pages are phone-first and every page
+	// must fit one.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
+		t.Fatalf("emulate a phone: %v", err)
+	}
 	return ctx
+}
+
+// AssertFits fails the test when the current page is wider than the phone:
+// wide tables must scroll inside their own box, not push the page sideways.
+func AssertFits(t *testing.T, ctx context.Context) {
+	t.Helper()
+	over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if over > 0 {
+		url, _ := chromedp.Run(ctx, chromedp.Location())
+		t.Errorf("%s is %d px wider than a 390 px phone", url, over)
+	}
 }

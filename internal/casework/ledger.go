@@ -1,0 +1,350 @@
+package casework
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"anju/internal/platform/auth"
+	"anju/internal/platform/db"
+	"anju/internal/platform/workday"
+)
+
+// Filter selects cases for a ledger (台账) view and its export.
+type Filter struct {
+	Type        string
+	States      []string
+	Category    string
+	Subcategory string
+	Kind        string
+	Channel     string
+	// UnitID keeps cases handled within that unit (a district, a street…).
+	UnitID int64
+	// Due: "overdue" (an open deadline has passed), "soon" (due within the
+	// engine's due-soon horizon), or "" for any.
+	Due string
+	// Open: "open", "closed" or "" for both.
+	Open string
+	// Flag: one of FlagNames.
+	Flag string
+	// From and To bound the day of receipt, both included (the city's dates).
+	From, To workday.Date
+	// Keyword matches the number, title, address or party name; a whole
+	// case number or mobile number matches exactly.
+	Keyword string
+	// Sort: received (newest first, the default), -received, due, -due,
+	// number, updated.
+	Sort string
+	Page int
+	Size int
+}
+
+// Sorts a ledger offers.
+var Sorts = []string{"received", "-received", "due", "-due", "number", "updated"}
+
+// MaxPageSize bounds one page of a ledger.
+const MaxPageSize = 200
+
+// ParseFilter reads a filter from query parameters: type, state (repeated
+// or comma-separated), category, subcategory, kind, channel, unit, due,
+// open, flag, from, to (YYYY-MM-DD), q, sort, page, size.
+func ParseFilter(v url.Values) (Filter, error) {
+	f := Filter{Type: v.Get("type"), Category: v.Get("category"), Subcategory: v.Get("subcategory"),
+		Kind: v.Get("kind"), Channel: v.Get("channel"), Due: v.Get("due"), Open: v.Get("open"), Flag: v.Get("flag"),
+		Keyword: strings.TrimSpace(v.Get("q")), Sort: v.Get("sort"), Page: 1, Size: 20}
+	var errs FieldErrors
+	for _, s := range v["state"] {
+		for x := range strings.SplitSeq(s, ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				f.States = append(f.States, x)
+			}
+		}
+	}
+	if s := v.Get("unit"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			errs = append(errs, Invalid("unit", "invalid", "单位无效", "invalid unit"))
+		}
+		f.UnitID = id
+	}
+	for _, d := range []struct {
+		name string
+		to   *workday.Date
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if s := v.Get(d.name); s != "" {
+			x, err := workday.ParseDate(s)
+			if err != nil {
+				errs = append(errs, Invalid(d.name, "invalid", "日期格式应为 YYYY-MM-DD", "must be a date YYYY-MM-DD"))
+			}
+			*d.to = x
+		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		errs = append(errs, Invalid("to", "before_from", "结束日期早于开始日期", "is before the start date"))
+	}
+	switch f.Due {
+	case "", "overdue", "soon":
+	default:
+		errs = append(errs, Invalid("due", "invalid", "无效的期限筛选", "must be overdue or soon"))
+	}
+	switch f.Open {
+	case "", "open", "closed":
+	default:
+		errs = append(errs, Invalid("open", "invalid", "无效的办结筛选", "must be open or closed"))
+	}
+	if f.Flag != "" {
+		if _, ok := FlagByName(f.Flag); !ok {
+			errs = append(errs, Invalid("flag", "invalid", "无效的标记", "unknown flag"))
+		}
+	}
+	if f.Sort != "" && !slices.Contains(Sorts, f.Sort) {
+		errs = append(errs, Invalid("sort", "invalid", "无效的排序", "unknown sort"))
+	}
+	if n, err := strconv.Atoi(v.Get("page")); err == nil && n > 0 {
+		f.Page = n
+	}
+	if n, err := strconv.Atoi(v.Get("size")); err == nil && n > 0 {
+		f.Size = min(n, MaxPageSize)
+	}
+	return f, errs.OrNil()
+}
+
+// Values is the filter as query parameters (without paging), for links,
+// exports and saved filters.
+func (f Filter) Values() url.Values {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	set("type", f.Type)
+	if len(f.States) > 0 {
+		v.Set("state", strings.Join(f.States, ","))
+	}
+	set("category", f.Category)
+	set("subcategory", f.Subcategory)
+	set("kind", f.Kind)
+	set("channel", f.Channel)
+	if f.UnitID != 0 {
+		v.Set("unit", strconv.FormatInt(f.UnitID, 10))
+	}
+	set("due", f.Due)
+	set("open", f.Open)
+	set("flag", f.Flag)
+	if !f.From.IsZero() {
+		v.Set("from", f.From.String())
+	}
+	if !f.To.IsZero() {
+		v.Set("to", f.To.String())
+	}
+	set("q", f.Keyword)
+	set("sort", f.Sort)
+	return v
+}
+
+var numberLike = regexp.MustCompile(`^[A-Z]{1,4}\d{15}$`)
+
+// where builds the WHERE clause of f for the principal of ctx.
+func (e *Engine) where(ctx context.Context, f Filter) (string, []any, error) {
+	t, _ := e.Type(f.Type)
+	p := auth.FromContext(ctx)
+	vis, args := e.visibleSQL(ctx, p, t)
+	conds := []string{vis}
+	add := func(cond string, a ...any) {
+		conds = append(conds, cond)
+		args = append(args, a...)
+	}
+	if f.Type != "" {
+		add("c.type = ?", f.Type)
+	}
+	if len(f.States) > 0 {
+		a := make([]any, len(f.States))
+		for i, s := range f.States {
+			a[i] = s
+		}
+		add("c.state IN ("+placeholders(len(a))+")", a...)
+	}
+	for _, x := range []struct{ col, v string }{{"c.category", f.Category}, {"c.subcategory", f.Subcategory},
+		{"c.kind", f.Kind}, {"c.channel", f.Channel}} {
+		if x.v != "" {
+			add(x.col+" = ?", x.v)
+		}
+	}
+	if f.UnitID != 0 {
+		path, err := e.unitPath(ctx, e.DB, f.UnitID)
+		if errors.Is(err, db.ErrNotFound) {
+			return "", nil, FieldErrors{Invalid("unit", "not_found", "单位不存在", "no such unit")}
+		} else if err != nil {
+			return "", nil, err
+		}
+		unit := &auth.Principal{OrgPath: path}
+		s, a := unit.ScopeSQL("c.org_path")
+		add(s, a...)
+	}
+	now := e.now()
+	switch f.Due {
+	case "overdue":
+		add("c.closed_at IS NULL AND c.due_at < ?", now)
+	case "soon":
+		soon, err := e.soonThreshold(now)
+		if err != nil {
+			return "", nil, err
+		}
+		add("c.closed_at IS NULL AND c.due_at >= ? AND c.due_at <= ?", now, soon)
+	}
+	switch f.Open {
+	case "open":
+		add("c.closed_at IS NULL")
+	case "closed":
+		add("c.closed_at IS NOT NULL")
+	}
+	if fl, ok := FlagByName(f.Flag); ok && f.Flag != "" {
+		add("(c.flags & ?) <> 0", int64(fl))
+	}
+	if !f.From.IsZero() {
+		add("c.received_at >= ?", f.From.In(e.Loc).UTC())
+	}
+	if !f.To.IsZero() {
+		add("c.received_at < ?", f.To.AddDays(1).In(e.Loc).UTC())
+	}
+	if kw := f.Keyword; kw != "" {
+		up := strings.ToUpper(strings.ReplaceAll(kw, "-", ""))
+		switch {
+		case numberLike.MatchString(up):
+			add("c.number = ?", up)
+		case auth.ValidMobile(auth.NormalizeMobile(kw)):
+			add("c.party_phone = ?", auth.NormalizeMobile(kw))
+		default:
+			like := e.DB.Dialect.ILike()
+			pat := "%" + db.EscapeLike(kw) + "%"
+			add("(c.title "+like+` ? ESCAPE '\' OR c.address `+like+` ? ESCAPE '\' OR c.party_name `+like+` ? ESCAPE '\')`, pat, pat, pat)
+		}
+	}
+	return strings.Join(conds, " AND "), args, nil
+}
+
+func orderBy(sort string) string {
+	switch sort {
+	case "-received":
+		return "c.received_at, c.id"
+	case "due":
+		return "c.due_at IS NULL, c.due_at, c.id"
+	case "-due":
+		return "c.due_at IS NULL, c.due_at DESC, c.id"
+	case "number":
+		return "c.number"
+	case "updated":
+		return "c.updated_at DESC, c.id DESC"
+	}
+	return "c.received_at DESC, c.id DESC"
+}
+
+// List returns one page of the cases that f selects among those the
+// principal of ctx may see, and how many there are in all.
+func (e *Engine) List(ctx context.Context, f Filter) ([]Case, int, error) {
+	where, args, err := e.where(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int
+	if err := e.DB.QueryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	size := f.Size
+	if size <= 0 || size > MaxPageSize {
+		size = 20
+	}
+	page := max(f.Page, 1)
+	out, err := e.query(ctx, where, args, orderBy(f.Sort), size, (page-1)*size)
+	return out, total, err
+}
+
+// Each calls fn for every case f selects (no paging), in the filter's
+// order, stopping at limit+1 cases with ErrTooMany — an export never
+// silently cuts a ledger short.
+func (e *Engine) Each(ctx context.Context, f Filter, limit int, fn func(Case) error) error {
+	where, args, err := e.where(ctx, f)
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := e.DB.QueryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE `+where, args...).Scan(&n); err != nil {
+		return err
+	}
+	if n > limit {
+		return &TooManyError{N: n, Limit: limit}
+	}
+	rows, err := e.DB.Query(ctx, `SELECT `+caseCols+`, u.name, '' FROM cases c JOIN org_units u ON u.id = c.org_unit_id
+		WHERE `+where+` ORDER BY `+orderBy(f.Sort), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var unit, pending extraName
+		c, err := scanCase(rows, &unit, &pending)
+		if err != nil {
+			return err
+		}
+		c.UnitName = unit.s
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// TooManyError: an export would exceed its limit; narrow the filter.
+type TooManyError struct{ N, Limit int }
+
+func (e *TooManyError) Error() string {
+	return "casework: " + strconv.Itoa(e.N) + " cases match, more than the " + strconv.Itoa(e.Limit) + " an export may hold"
+}
+
+// FieldInfo makes it a 422 on the filter.
+func (e *TooManyError) FieldInfo() (string, string, string, string) {
+	return "q", "too_many", "符合条件的案件有 " + strconv.Itoa(e.N) + " 件，超过单次导出上限 " + strconv.Itoa(e.Limit) + " 件，请缩小筛选范围",
+		strconv.Itoa(e.N) + " cases match, more than the " + strconv.Itoa(e.Limit) + " one export may hold; narrow the filter"
+}
+
+func (e *Engine) query(ctx context.Context, where string, args []any, order string, limit, offset int) ([]Case, error) {
+	rows, err := e.DB.Query(ctx, `SELECT `+caseCols+`, u.name, '' FROM cases c JOIN org_units u ON u.id = c.org_unit_id
+		WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Case{}
+	for rows.Next() {
+		var unit, pending extraName
+		c, err := scanCase(rows, &unit, &pending)
+		if err != nil {
+			return nil, err
+		}
+		c.UnitName = unit.s
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Due lists open cases of type typ visible to p whose earliest deadline is
+// before horizon (overdue ones included), soonest first, and counts them.
+func (e *Engine) Due(ctx context.Context, p *auth.Principal, typ string, horizon time.Time, limit int) ([]Case, int, error) {
+	ctx = auth.WithPrincipal(ctx, p)
+	t, _ := e.Type(typ)
+	vis, args := e.visibleSQL(ctx, p, t)
+	where := vis + " AND c.type = ? AND c.closed_at IS NULL AND c.due_at IS NOT NULL AND c.due_at <= ?"
+	args = append(args, typ, horizon.UTC())
+	var total int
+	if err := e.DB.QueryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	out, err := e.query(ctx, where, args, "c.due_at, c.id", limit, 0)
+	return out, total, err
+}

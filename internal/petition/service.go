@@ -1,0 +1,404 @@
+// Package petition handles petitions (信访) on the case engine: intake from
+// every channel (the public form, staff entry of calls, letters and visits,
+// the 12345 hotline, Open311), the deadlines of 信访工作条例, repeat
+// detection, the petitioner's satisfaction as the closure condition, review
+// and re-review, tracking by number and check code, the ledger, the
+// supervisor's board and leaders' reception days and home visits.
+package petition
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"math"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"anju/internal/casework"
+	"anju/internal/platform/auth"
+	"anju/internal/platform/db"
+	"anju/internal/platform/org"
+)
+
+// Service is the petition module over the case engine.
+type Service struct {
+	E   *casework.Engine
+	DB  *db.DB
+	Org *org.Store
+	Loc *time.Location
+
+	cache settingsCache
+	units sync.Map // id → [kind, path]
+}
+
+// New makes the service and registers the petition type with the engine.
+func New(e *casework.Engine, orgs *org.Store) (*Service, error) {
+	s := &Service{E: e, DB: e.DB, Org: orgs, Loc: e.Loc}
+	if err := e.Register(s.Type()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func me(ctx context.Context) *auth.Principal { return auth.FromContext(ctx) }
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// Submission is a petition as it arrives, from any channel.
+type Submission struct {
+	Channel     string   `json:"channel,omitempty" doc:"web (default for the public), call, letter, visit, hotline, open311"`
+	Kind        string   `json:"kind" doc:"suggestion, complaint or appeal"`
+	Category    string   `json:"category"`
+	Subcategory string   `json:"subcategory,omitempty"`
+	Title       string   `json:"title"`
+	Body        string   `json:"body"`
+	Name        string   `json:"name,omitempty"`
+	Phone       string   `json:"phone,omitempty"`
+	Anonymous   bool     `json:"anonymous,omitempty" doc:"suggestions and complaints may be anonymous; appeals need a real name"`
+	UnitID      int64    `json:"unit_id,omitempty" doc:"the district (or, for staff, any unit in their jurisdiction) the matter belongs to; derived from compound_id when omitted"`
+	CompoundID  int64    `json:"compound_id,omitempty"`
+	Address     string   `json:"address,omitempty"`
+	Lat         *float64 `json:"lat,omitempty"`
+	Lng         *float64 `json:"lng,omitempty"`
+	// ReceivedAt: staff entering a letter give the day it arrived.
+	ReceivedAt  *time.Time `json:"received_at,omitempty"`
+	ExternalRef string     `json:"external_ref,omitempty" doc:"the hotline's ticket number; a repeated push answers 409 with the existing case"`
+}
+
+// Limits of a submission's text.
+const (
+	maxTitle   = 100
+	maxBody    = 4000
+	maxName    = 64
+	maxAddress = 200
+)
+
+// validate is the type's intake check (casework.Type.Validate): kinds,
+// categories, channels, the real-name rule, lengths and coordinates.
+func (s *Service) validate(ctx context.Context, nc *casework.NewCase) error {
+	var errs casework.FieldErrors
+	bad := func(field, code, zh, en string) { errs = append(errs, casework.Invalid(field, code, zh, en)) }
+	nc.Title, nc.Body = strings.TrimSpace(nc.Title), strings.TrimSpace(nc.Body)
+	nc.PartyName, nc.Address = strings.TrimSpace(nc.PartyName), strings.TrimSpace(nc.Address)
+	if !contains(Kinds, nc.Kind) {
+		bad("kind", "invalid", "请选择信访事项性质", "choose suggestion, complaint or appeal")
+	}
+	cat, ok := CategoryByCode(nc.Category)
+	if !ok {
+		bad("category", "invalid", "请选择类别", "choose a category")
+	} else if nc.Subcategory != "" && !cat.hasSub(nc.Subcategory) {
+		bad("subcategory", "invalid", "子类不属于所选类别", "does not belong to the category")
+	}
+	if !contains(Channels, nc.Channel) {
+		bad("channel", "invalid", "渠道无效", "unknown channel")
+	}
+	switch n := utf8.RuneCountInString(nc.Title); {
+	case n == 0:
+		bad("title", "required", "请简要写明诉求", "is required")
+	case n > maxTitle:
+		bad("title", "too_long", "最长100个字", "at most 100 characters")
+	}
+	switch n := utf8.RuneCountInString(nc.Body); {
+	case n == 0:
+		bad("body", "required", "请写明事实和诉求", "is required")
+	case n > maxBody:
+		bad("body", "too_long", "最长4000个字", "at most 4,000 characters")
+	}
+	if utf8.RuneCountInString(nc.Address) > maxAddress {
+		bad("address", "too_long", "最长200个字", "at most 200 characters")
+	}
+	if utf8.RuneCountInString(nc.PartyName) > maxName {
+		bad("name", "too_long", "最长64个字", "at most 64 characters")
+	}
+	if nc.PartyPhone != "" && !validPhone(nc.PartyPhone) {
+		bad("phone", "invalid", "请填写正确的手机号或固定电话", "must be a mobile or landline number")
+	}
+	// Real name or anonymous, per the rules: an appeal or request (申诉求决)
+	// is handled for a person and answered to them, so it needs a name and
+	// a phone; suggestions and complaints/reports may be anonymous.
+	if nc.Anonymous {
+		if nc.Kind == KindAppeal {
+			bad("anonymous", "real_name_required", "申诉求决类事项须实名提出", "an appeal or request needs your real name")
+		}
+		nc.PartyName = ""
+	} else {
+		if nc.PartyName == "" {
+			bad("name", "required", "请填写姓名，或选择匿名（仅限建议、投诉举报）", "is required unless you choose anonymous (suggestions and complaints only)")
+		}
+		if nc.PartyPhone == "" {
+			bad("phone", "required", "实名信访请留联系电话", "is required for a named petition")
+		}
+	}
+	if (nc.Lat == nil) != (nc.Lng == nil) {
+		bad("lat", "incomplete", "经纬度须同时填写", "give both latitude and longitude")
+	}
+	if nc.Lat != nil && (math.IsNaN(*nc.Lat) || *nc.Lat < -90 || *nc.Lat > 90) {
+		bad("lat", "out_of_range", "纬度超出范围", "out of range")
+	}
+	if nc.Lng != nil && (math.IsNaN(*nc.Lng) || *nc.Lng < -180 || *nc.Lng > 180) {
+		bad("lng", "out_of_range", "经度超出范围", "out of range")
+	}
+	if utf8.RuneCountInString(nc.ExternalRef) > 64 {
+		bad("external_ref", "too_long", "最长64个字符", "at most 64 characters")
+	}
+	return errs.OrNil()
+}
+
+// validPhone accepts a mainland mobile number or a landline (digits and one
+// dash, 7–20 characters).
+func validPhone(s string) bool {
+	if auth.ValidMobile(s) {
+		return true
+	}
+	if len(s) < 7 || len(s) > 20 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// maySubmit is the one rule of who may file by which channel:
+//   - web: the public (visitors, citizens, companies);
+//   - call, letter, visit: staff, at a unit of their jurisdiction;
+//   - hotline, open311: machine tokens carrying data.push (the 12345
+//     hotline's and the Open311 gateway's), or staff.
+func maySubmit(p *auth.Principal, channel string) bool {
+	switch channel {
+	case ChannelWeb:
+		return p.Role == auth.Anonymous || p.Role.IsPublic()
+	case ChannelCall, ChannelLetter, ChannelVisit:
+		return p.UserID != 0 && auth.Can(p, auth.ActHandleCase)
+	case ChannelHotline, ChannelOpen311:
+		return auth.Can(p, auth.ActPushData) || (p.UserID != 0 && auth.Can(p, auth.ActHandleCase)) ||
+			(channel == ChannelOpen311 && (p.Role == auth.Anonymous || p.Role.IsPublic()))
+	}
+	return false
+}
+
+// ErrNotAllowed: the principal may not file by this channel.
+var ErrNotAllowed = errors.New("petition: not allowed to file by this channel")
+
+// Submit files a petition. It checks who may file by the channel, places it
+// (the district, from the compound if only that is given), detects repeats
+// — same petitioner or phone, same category, nearby, within the configured
+// period — and registers it in one short transaction. The number exists
+// once it is returned.
+func (s *Service) Submit(ctx context.Context, sub Submission) (casework.Case, error) {
+	p := me(ctx)
+	if sub.Channel == "" {
+		sub.Channel = ChannelWeb
+		if p.Role.IsStaff() {
+			sub.Channel = ChannelCall
+		}
+	}
+	if !maySubmit(p, sub.Channel) {
+		return casework.Case{}, ErrNotAllowed
+	}
+	sub.Phone = strings.TrimSpace(sub.Phone)
+	if auth.ValidMobile(auth.NormalizeMobile(sub.Phone)) {
+		sub.Phone = auth.NormalizeMobile(sub.Phone)
+	}
+	nc := casework.NewCase{Type: TypeName, Kind: sub.Kind, Category: sub.Category, Subcategory: sub.Subcategory,
+		Channel: sub.Channel, Title: sub.Title, Body: sub.Body, PartyName: sub.Name, PartyPhone: sub.Phone,
+		Anonymous: sub.Anonymous, Address: sub.Address, Lat: sub.Lat, Lng: sub.Lng, CompoundID: sub.CompoundID,
+		ExternalRef: strings.TrimSpace(sub.ExternalRef)}
+	// A citizen or company files as themselves: their account is the party,
+	// their name and number fill in what the form left out.
+	if p.Role.IsPublic() && p.UserID != 0 && sub.Channel == ChannelWeb {
+		nc.PartyUserID = p.UserID
+		if !sub.Anonymous && (nc.PartyName == "" || nc.PartyPhone == "") {
+			var name, mobile string
+			_ = s.DB.QueryRow(ctx, `SELECT display_name, COALESCE(mobile, '') FROM users WHERE id = ?`, p.UserID).Scan(&name, &mobile)
+			if nc.PartyName == "" {
+				nc.PartyName = name
+			}
+			if nc.PartyPhone == "" {
+				nc.PartyPhone = mobile
+			}
+		}
+	}
+	if sub.ReceivedAt != nil {
+		if !p.Role.IsStaff() {
+			return casework.Case{}, casework.FieldErrors{casework.Invalid("received_at", "not_allowed",
+				"只有工作人员登记来信时可填写收到日期", "only staff entering a letter give the day of receipt")}
+		}
+		nc.ReceivedAt = *sub.ReceivedAt
+	}
+	// Every wrong field at once: the form's own fields and the placement.
+	verr := s.validate(ctx, &nc)
+	unit, perr := s.place(ctx, p, sub)
+	var errs casework.FieldErrors
+	for _, err := range []error{verr, perr} {
+		var fe casework.FieldErrors
+		switch {
+		case err == nil:
+		case errors.As(err, &fe):
+			errs = append(errs, fe...)
+		default:
+			return casework.Case{}, err
+		}
+	}
+	if len(errs) > 0 {
+		return casework.Case{}, errs
+	}
+	nc.OrgUnitID = unit
+	if err := s.markRepeat(ctx, &nc); err != nil {
+		return casework.Case{}, err
+	}
+	nc.EventText = "信访事项已登记"
+	return s.E.Create(ctx, nc)
+}
+
+// place decides the handling unit: the unit given (a district or zone for
+// the public; any unit in their jurisdiction for staff), else the district
+// of the compound. A compound outside the unit is refused.
+func (s *Service) place(ctx context.Context, p *auth.Principal, sub Submission) (int64, error) {
+	unitID := sub.UnitID
+	var compoundPath string
+	if sub.CompoundID != 0 {
+		kind, path, err := s.unitInfo(ctx, sub.CompoundID)
+		compoundPath = path
+		if err != nil || (kind != string(org.Compound) && kind != string(org.Building)) {
+			return 0, casework.FieldErrors{casework.Invalid("compound_id", "invalid", "小区不存在", "no such compound")}
+		}
+		if unitID == 0 {
+			ids := strings.Split(strings.Trim(compoundPath, "/"), "/")
+			if len(ids) < 2 {
+				return 0, casework.FieldErrors{casework.Invalid("compound_id", "invalid", "小区不存在", "no such compound")}
+			}
+			unitID = atoi(ids[1])
+		}
+	}
+	if unitID == 0 {
+		if p.Role.IsStaff() && p.OrgUnitID != 0 {
+			unitID = p.OrgUnitID
+		} else {
+			return 0, casework.FieldErrors{casework.Invalid("unit_id", "required", "请选择事项所在的区", "choose the district")}
+		}
+	}
+	kind, path, err := s.unitInfo(ctx, unitID)
+	if err != nil {
+		if isNoRows(err) {
+			return 0, casework.FieldErrors{casework.Invalid("unit_id", "not_found", "单位不存在", "no such unit")}
+		}
+		return 0, err
+	}
+	if p.Role.IsStaff() && !p.InScope(path) {
+		return 0, casework.FieldErrors{casework.Invalid("unit_id", "out_of_scope", "只能登记到本辖区", "must be within your jurisdiction")}
+	}
+	if !p.Role.IsStaff() && kind != string(org.District) && kind != string(org.Zone) {
+		return 0, casework.FieldErrors{casework.Invalid("unit_id", "invalid", "请选择区或功能区", "choose a district or zone")}
+	}
+	if compoundPath != "" && !strings.HasPrefix(compoundPath, path) {
+		return 0, casework.FieldErrors{casework.Invalid("compound_id", "outside", "小区不在所选区内", "is not in the chosen district")}
+	}
+	return unitID, nil
+}
+
+// unitInfo returns a unit's kind and path, cached: a unit's kind and parent
+// never change (org.Edit cannot), so neither does its path.
+func (s *Service) unitInfo(ctx context.Context, id int64) (kind, path string, err error) {
+	if v, ok := s.units.Load(id); ok {
+		u := v.([2]string)
+		return u[0], u[1], nil
+	}
+	if err := s.DB.QueryRow(ctx, `SELECT kind, path FROM org_units WHERE id = ?`, id).Scan(&kind, &path); err != nil {
+		return "", "", err
+	}
+	s.units.Store(id, [2]string{kind, path})
+	return kind, path, nil
+}
+
+func atoi(s string) int64 {
+	var n int64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
+}
+
+// markRepeat links nc to an earlier petition of the same person (account or
+// phone), same category and nearby, within the repeat period; and marks it
+// a finally decided matter if such a petition went through re-review, at
+// any time. One indexed read, on the reading pool, before the write.
+func (s *Service) markRepeat(ctx context.Context, nc *casework.NewCase) error {
+	if nc.PartyPhone == "" && nc.PartyUserID == 0 {
+		return nil
+	}
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	received := nc.ReceivedAt
+	if received.IsZero() {
+		received = s.E.Clock()
+	}
+	since := received.AddDate(0, 0, -set.RepeatDays).UTC()
+	who, args := "c.party_phone = ?", []any{nc.PartyPhone}
+	if nc.PartyUserID != 0 {
+		if nc.PartyPhone != "" {
+			who, args = "(c.party_phone = ? OR c.party_user_id = ?)", []any{nc.PartyPhone, nc.PartyUserID}
+		} else {
+			who, args = "c.party_user_id = ?", []any{nc.PartyUserID}
+		}
+	}
+	rows, err := s.DB.Query(ctx, `SELECT c.id, c.lat, c.lng, c.compound_id, c.flags, c.received_at FROM cases c
+		WHERE `+who+` AND c.type = ? AND c.category = ? AND (c.received_at >= ? OR (c.flags & ?) <> 0)
+		ORDER BY c.received_at DESC LIMIT 50`,
+		append(args, TypeName, nc.Category, since, int64(casework.FlagFinal|casework.FlagFinalMatter))...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var lat, lng sql.NullFloat64
+		var compound sql.NullInt64
+		var flags casework.Flags
+		var at time.Time
+		if err := rows.Scan(&id, &lat, &lng, &compound, &flags, &at); err != nil {
+			return err
+		}
+		if !s.nearby(nc, lat, lng, compound, set.RepeatMeters) {
+			continue
+		}
+		if flags.Has(casework.FlagFinal) || flags.Has(casework.FlagFinalMatter) {
+			nc.Flags |= casework.FlagFinalMatter
+		}
+		if !at.Before(since) && nc.RelatedID == 0 {
+			nc.Flags |= casework.FlagRepeat
+			nc.RelatedID = id
+		}
+	}
+	return rows.Err()
+}
+
+// nearby: the same compound, or coordinates within meters; a petition
+// without a location matches on person and category alone.
+func (s *Service) nearby(nc *casework.NewCase, lat, lng sql.NullFloat64, compound sql.NullInt64, meters int) bool {
+	if nc.CompoundID != 0 && compound.Valid {
+		return nc.CompoundID == compound.Int64
+	}
+	if nc.Lat != nil && nc.Lng != nil && lat.Valid && lng.Valid {
+		return distance(*nc.Lat, *nc.Lng, lat.Float64, lng.Float64) <= float64(meters)
+	}
+	return true
+}
+
+// distance in meters between two WGS-84 points (haversine).
+func distance(lat1, lng1, lat2, lng2 float64) float64 {
+	const r = 6371000.0
+	rad := math.Pi / 180
+	dl, dg := (lat2-lat1)*rad, (lng2-lng1)*rad
+	a := math.Sin(dl/2)*math.Sin(dl/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dg/2)*math.Sin(dg/2)
+	return 2 * r * math.Asin(math.Sqrt(a))
+}
