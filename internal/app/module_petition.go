@@ -1,67 +1,18 @@
 package app
 
 import (
-	"context"
-	"os"
 	"strconv"
-	"sync"
-	"time"
 
 	"anju/internal/casework"
 	"anju/internal/petition"
 	"anju/internal/platform/web"
 )
 
-// The case engine (casework) and petitions (信访件量大面广).
-//
-// The engine is shared by every module with case types (petitions now;
-// property rectifications and approval applications later): each module's
-// Build registers its type with caseEngine(a). The "casework" helper module
-// carries the engine's tables, its own routes (inbox, saved filters) and its
-// background jobs (the deadline sweeper, the outbound notice dispatcher).
-// It is registered here, before petitions, because petitions' tables refer
-// to cases; a module whose migrations refer to cases must register after it.
-//
-// Settings from the environment (the module's own, so config.go stays the
-// platform's): ANJU_CASE_WEBHOOK — a URL that receives staff notices (due
-// soon, overdue, assigned, transferred, supervised) as signed JSON;
-// ANJU_CASE_WEBHOOK_SECRET — the HMAC key of the X-Anju-Signature header.
-// Party notices go to the petitioner by the platform's SMS sender (in
-// development the log sink).
+// Petitions (信访件量大面广), on the shared case engine (module_casework.go).
 func init() {
-	cw := casework.Migrations
-	registerModule(Module{Name: "casework", Source: &cw, Build: buildCasework})
 	pm := petition.Migrations
 	registerModule(Module{Name: "petition", Source: &pm, Section: true, Build: buildPetition})
 	petition.RegisterDemo()
-}
-
-// caseEngines holds each App's one engine (tests build many apps).
-var caseEngines sync.Map
-
-// caseEngine is the app's case engine, made on first use.
-func caseEngine(a *App) *casework.Engine {
-	if v, ok := caseEngines.Load(a); ok {
-		return v.(*casework.Engine)
-	}
-	e := casework.New(a.DB, a.Calendar, web.Location)
-	e.Channels = append(e.Channels, &casework.SMSChannel{Sender: a.Auth.SMS})
-	if u := os.Getenv("ANJU_CASE_WEBHOOK"); u != "" {
-		e.Channels = append(e.Channels, &casework.WebhookChannel{URL: u, Secret: os.Getenv("ANJU_CASE_WEBHOOK_SECRET")})
-	}
-	v, _ := caseEngines.LoadOrStore(a, e)
-	return v.(*casework.Engine)
-}
-
-func buildCasework(a *App) (Parts, error) {
-	e := caseEngine(a)
-	return Parts{
-		Routes: e.Routes(),
-		Jobs: []Job{
-			{Name: "casework-sweeper", Run: func(ctx context.Context) { e.RunSweeper(ctx, time.Minute) }},
-			{Name: "casework-dispatcher", Run: func(ctx context.Context) { e.RunDispatcher(ctx, 10*time.Second) }},
-		},
-	}, nil
 }
 
 func buildPetition(a *App) (Parts, error) {
