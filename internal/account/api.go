@@ -205,6 +205,14 @@ func (h *Handler) apiChangePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := h.Auth.ChangeOwnPassword(r.Context(), in.CurrentPassword, in.Password)
+	var locked *auth.LockedError
+	if errors.As(err, &locked) {
+		l := web.LangOf(r)
+		p := web.NewProblem(l, http.StatusLocked, web.ProblemForbidden, lockedMessage(l, locked.Until))
+		p.Errors = []web.FieldDetail{{Field: "current_password", Code: "locked", Message: lockedMessage(l, locked.Until)}}
+		web.WriteProblem(w, r, p)
+		return
+	}
 	if errors.Is(err, auth.ErrBadCredentials) {
 		web.WriteProblem(w, r, web.ValidationProblem(r, web.FieldErrors{{Field: "current_password", Code: "wrong",
 			Message: web.T(web.ZH, "account.password.current_wrong"), MessageEn: web.T(web.EN, "account.password.current_wrong")}}))

@@ -76,6 +76,13 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 				map[string]string{"current_password": web.T(l, "account.password.current_wrong")})
 			return
 		}
+		// Wrong current passwords count as failed logins: five lock the account.
+		var locked *auth.LockedError
+		if errors.As(err, &locked) {
+			h.showPasswordForm(w, r, http.StatusLocked,
+				map[string]string{"current_password": lockedMessage(l, locked.Until)})
+			return
+		}
 		if fe, ok := fieldMessages(l, err); ok {
 			h.showPasswordForm(w, r, http.StatusUnprocessableEntity, fe)
 			return

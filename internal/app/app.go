@@ -52,6 +52,17 @@ func Open(ctx context.Context, cfg Config, version string) (*App, error) {
 	loc, _ := time.LoadLocation(cfg.TimeZone)
 	web.Location = loc
 	web.CookieSecure = cfg.CookiesSecure()
+	key, created, err := audit.LoadOrCreateKey(cfg.AuditKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("audit key %s: %w", cfg.AuditKeyFile, err)
+	}
+	if created {
+		slog.Warn("created the audit chain's secret key: back it up, and keep it where database administrators cannot read it",
+			"file", cfg.AuditKeyFile)
+	}
+	if err := audit.SetKey(key); err != nil {
+		return nil, err
+	}
 	d, err := db.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err

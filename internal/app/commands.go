@@ -137,10 +137,26 @@ func CmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg := Defaults()
 	fs := newFlags("audit verify", stderr)
 	cfg.Flags(fs)
+	var expects []audit.Expect
+	fs.Func("expect", "POS:HASH printed by an earlier verify and kept outside the database (repeatable): the chain must still reach it", func(s string) error {
+		e, err := audit.ParseExpect(s)
+		if err == nil {
+			expects = append(expects, e)
+		}
+		return err
+	})
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	// Verify never creates a key: a missing key must be an error, not a new chain.
+	key, err := audit.LoadKey(cfg.AuditKeyFile)
+	if err != nil {
+		return fmt.Errorf("audit key %s: %w", cfg.AuditKeyFile, err)
+	}
+	if err := audit.SetKey(key); err != nil {
 		return err
 	}
 	d, err := db.Open(ctx, cfg.DB)
@@ -151,7 +167,7 @@ func CmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if pending, err := db.Pending(ctx, d, Sources...); err != nil || len(pending) > 0 {
 		return fmt.Errorf("%s is not migrated; run anju migrate first", d.Target())
 	}
-	rep, err := audit.Verify(ctx, d)
+	rep, err := audit.Verify(ctx, d, expects...)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"anju/internal/platform/audit"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,6 +25,10 @@ type Config struct {
 	SecureCookies      string // auto | on | off
 	AuditRetentionDays int
 	LogLevel           string
+	// AuditKeyFile holds the secret key of the audit chain's HMAC, kept
+	// outside the database (default: beside the SQLite file, or
+	// anju-audit.key in the working directory for PostgreSQL).
+	AuditKeyFile string
 	// SMS names the gateway for verification codes: "off", "log" (a
 	// development sink that writes codes to the log) or an http(s) URL.
 	SMS string
@@ -59,6 +64,8 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SecureCookies, "secure-cookies", env("ANJU_SECURE_COOKIES", c.SecureCookies),
 		"auto (Secure unless listening on loopback), on or off (env ANJU_SECURE_COOKIES)")
 	fs.StringVar(&c.LogLevel, "log-level", env("ANJU_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (env ANJU_LOG_LEVEL)")
+	fs.StringVar(&c.AuditKeyFile, "audit-key-file", env("ANJU_AUDIT_KEY_FILE", c.AuditKeyFile),
+		"file with the audit chain's secret key, created if missing (env ANJU_AUDIT_KEY_FILE; default beside the SQLite file)")
 	fs.StringVar(&c.SMS, "sms", env("ANJU_SMS", c.SMS),
 		`SMS gateway: off, log (development: codes go to the log) or an http(s) URL (env ANJU_SMS); default off, log with --demo`)
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", env("ANJU_TRUST_PROXY", "") == "true", "believe X-Forwarded-For (env ANJU_TRUST_PROXY=true)")
@@ -110,6 +117,9 @@ func (c *Config) Validate() error {
 	case c.SMS == "off", c.SMS == "log", strings.HasPrefix(c.SMS, "http://"), strings.HasPrefix(c.SMS, "https://"):
 	default:
 		return UsageError("--sms: %q must be off, log or an http(s) URL", c.SMS)
+	}
+	if c.AuditKeyFile == "" {
+		c.AuditKeyFile = audit.DefaultKeyFile(c.DB)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -4,12 +4,17 @@
 // action and its audit row commit or vanish together. Record is one INSERT and
 // nothing else: it sits on every write path.
 //
-// Rows are linked into a SHA-256 hash chain afterwards, by Seal (run
-// periodically by RunSealer). Chaining after commit keeps writers from
-// serialising on "the last hash", and chains rows in the order they became
-// visible rather than in id order (on PostgreSQL a lower id can commit later).
-// Verify walks the chain and names edited and deleted rows; Purge removes rows
-// past retention and leaves an anchor so the rest still verifies.
+// Rows are linked into a hash chain afterwards, by Seal (run periodically by
+// RunSealer). Chaining after commit keeps writers from serialising on "the
+// last hash", and chains rows in the order they became visible rather than in
+// id order (on PostgreSQL a lower id can commit later). Each link is an
+// HMAC-SHA256 under a key kept outside the database (Chain, SetKey,
+// LoadOrCreateKey), so write access to the database is not enough to
+// recompute the chain after an edit. Verify walks the chain and names edited
+// and deleted rows, and checks an end of the chain recorded earlier (Expect)
+// to expose a cut of the newest rows; Purge removes rows past retention and
+// leaves an anchor, vouched for by a sealed audit.purge record carrying the
+// anchor's MAC, so the rest still verifies and a forged anchor does not.
 package audit
 
 import (

@@ -194,7 +194,21 @@ func TestAuditVerifyPage(t *testing.T) {
 		auditor := e.Login(t, "auditor", auth.AuditAdmin, e.City)
 		resp, body := auditor.Get(t, "/admin/audit/verify")
 		webtest.WantStatus(t, resp, body, http.StatusOK)
-		webtest.WantContains(t, body, `data-testid="verify-ok"`, `data-testid="last-hash"`)
+		webtest.WantContains(t, body, `data-testid="verify-ok"`, `data-testid="last-hash"`, `name="expect"`)
+
+		// An end of the chain kept from before: the chain must still reach it.
+		rep, err := audit.Verify(context.Background(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, body = auditor.Get(t, "/admin/audit/verify?expect="+rep.Checkpoint())
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `data-testid="verify-ok"`, `value="`+rep.Checkpoint()+`"`)
+		resp, body = auditor.Get(t, fmt.Sprintf("/admin/audit/verify?expect=%d:%s", rep.Last+5, rep.LastHash))
+		webtest.WantStatus(t, resp, body, http.StatusOK)
+		webtest.WantContains(t, body, `data-testid="verify-broken"`, "newest 5 sealed records were deleted")
+		resp, body = auditor.Get(t, "/admin/audit/verify?expect=nonsense")
+		webtest.WantStatus(t, resp, body, http.StatusUnprocessableEntity)
 
 		if _, err := d.Exec(context.Background(), `UPDATE audit_log SET detail = '篡改' WHERE id = ?`, id); err != nil {
 			t.Fatal(err)

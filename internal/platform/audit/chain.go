@@ -2,10 +2,12 @@ package audit
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"strconv"
 	"strings"
 	"time"
@@ -17,16 +19,17 @@ import (
 var genesisHash = strings.Repeat("0", 64)
 
 // chainVersion starts every canonical encoding, so that a later change of
-// the encoding can be told apart from tampering.
-const chainVersion = "anju-audit-v1"
+// the encoding can be told apart from tampering. v1 was plain SHA-256,
+// which anyone able to write to the database could recompute; v2 is an
+// HMAC under a key kept outside it.
+const chainVersion = "anju-audit-v2"
 
 // canonical encodes every field of r that the hash protects, the chain
 // position included, in a fixed order. Each field is written as its byte
 // length, ":", the bytes and "\n", so no choice of field contents can make
 // two different rows encode the same (a detail ending in "|x" cannot pose as
 // the next field).
-func canonical(r Row, pos int64) []byte {
-	b := make([]byte, 0, 256+len(r.Detail))
+func canonical(b []byte, r Row, pos int64) []byte {
 	field := func(s string) {
 		b = strconv.AppendInt(b, int64(len(s)), 10)
 		b = append(b, ':')
@@ -54,12 +57,47 @@ func canonical(r Row, pos int64) []byte {
 	return b
 }
 
-// chainHash is the hash of r sealed at pos after a record whose hash is prev.
-func chainHash(prev string, r Row, pos int64) string {
-	h := sha256.New()
-	h.Write([]byte(prev))
-	h.Write(canonical(r, pos))
-	return hex.EncodeToString(h.Sum(nil))
+// hasher computes chain hashes under one key. It reuses its HMAC and buffer,
+// so it is for one goroutine; sealing and verifying make one per call.
+type hasher struct {
+	mac hash.Hash
+	buf []byte
+}
+
+func (c *Chain) hasher() *hasher {
+	return &hasher{mac: hmac.New(sha256.New, c.Key), buf: make([]byte, 0, 512)}
+}
+
+// sum is the hash of r sealed at pos after a record whose hash is prev:
+// HMAC-SHA256(key, prev || canonical(r, pos)), in hex.
+func (h *hasher) sum(prev string, r Row, pos int64) string {
+	h.mac.Reset()
+	h.mac.Write([]byte(prev))
+	h.buf = canonical(h.buf[:0], r, pos)
+	h.mac.Write(h.buf)
+	return hex.EncodeToString(h.mac.Sum(nil))
+}
+
+// anchorMAC binds a purge anchor — the position and hash where the chain
+// restarts, and the time before which records were purged — to the key.
+// Purge writes it into the detail of its sealed audit.purge record; Verify
+// accepts an anchor only with it, so an anchor added by hand (to hide a
+// deletion of the oldest records) shows.
+func (c *Chain) anchorMAC(a anchor) string {
+	m := hmac.New(sha256.New, c.Key)
+	var b []byte
+	field := func(s string) {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+		b = append(b, '\n')
+	}
+	field(chainVersion + " anchor")
+	field(strconv.FormatInt(a.Pos, 10))
+	field(a.Hash)
+	field(a.PurgedBefore.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano))
+	m.Write(b)
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // link is a point of the chain: a position and the hash there. Position 0
@@ -71,34 +109,42 @@ type link struct {
 
 var start = link{0, genesisHash}
 
+// anchor is a purge anchor: where the chain restarts after a purge, and
+// the time before which the purge removed records.
+type anchor struct {
+	link
+	PurgedBefore time.Time
+}
+
 // latestAnchor is where the chain begins after purges: the newest anchor,
-// or the start.
-func latestAnchor(ctx context.Context, q db.Querier) (link, error) {
-	var l link
-	err := q.QueryRow(ctx, `SELECT chain_pos, hash FROM audit_anchor
-		ORDER BY chain_pos DESC LIMIT 1`).Scan(&l.Pos, &l.Hash)
+// or the start (found false).
+func latestAnchor(ctx context.Context, q db.Querier) (a anchor, found bool, err error) {
+	err = q.QueryRow(ctx, `SELECT chain_pos, hash, purged_before FROM audit_anchor
+		ORDER BY chain_pos DESC, id DESC LIMIT 1`).Scan(&a.Pos, &a.Hash, &a.PurgedBefore)
 	if errors.Is(err, sql.ErrNoRows) {
-		return start, nil
+		return anchor{link: start}, false, nil
 	}
-	return l, err
+	a.PurgedBefore = a.PurgedBefore.UTC()
+	return a, err == nil, err
 }
 
 // tip is the end of the chain, where the next sealed record attaches: the
-// last sealed row, or the anchor when every sealed row was purged.
-func tip(ctx context.Context, q db.Querier) (link, error) {
-	a, err := latestAnchor(ctx, q)
+// last sealed row (returned too), or the anchor when every sealed row was
+// purged (row nil).
+func tip(ctx context.Context, q db.Querier) (link, *Row, error) {
+	a, _, err := latestAnchor(ctx, q)
 	if err != nil {
-		return link{}, err
+		return link{}, nil, err
 	}
-	var l link
-	var hash sql.NullString
-	err = q.QueryRow(ctx, `SELECT chain_pos, hash FROM audit_log
-		WHERE chain_pos IS NOT NULL ORDER BY chain_pos DESC LIMIT 1`).Scan(&l.Pos, &hash)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && l.Pos <= a.Pos) {
-		return a, nil
+	r, err := scanRow(q.QueryRow(ctx, `SELECT `+rowColumns+` FROM audit_log
+		WHERE chain_pos IS NOT NULL ORDER BY chain_pos DESC LIMIT 1`))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && *r.ChainPos <= a.Pos) {
+		return a.link, nil, nil
 	}
-	l.Hash = hash.String
-	return l, err
+	if err != nil {
+		return link{}, nil, err
+	}
+	return link{*r.ChainPos, r.Hash}, &r, nil
 }
 
 // The advisory lock that lets one PostgreSQL session at a time extend or cut

@@ -1,10 +1,13 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
@@ -12,6 +15,20 @@ import (
 )
 
 var sources = []db.Source{migrations.Platform}
+
+// testKey keys the chain in every test of the package (the HTTP tests in
+// audit_test included: they share this binary).
+var testKey = bytes.Repeat([]byte{0x5a}, KeySize)
+
+func TestMain(m *testing.M) {
+	if err := SetKey(testKey); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
+
+// keyed is the chain under testKey, for tests that call methods directly.
+func keyed() *Chain { return &Chain{Key: testKey} }
 
 // staff is a district officer acting within /1/2/.
 var staff = &auth.Principal{UserID: 7, Name: "王芳", Role: auth.DistrictStaff, OrgPath: "/1/2/", IP: "10.0.0.5"}
@@ -68,6 +85,18 @@ func mustSeal(t testing.TB, d *db.DB, want int) {
 func mustVerify(t testing.TB, d *db.DB) Report {
 	t.Helper()
 	rep, err := Verify(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// verifyAt verifies as if the clock showed at (purge anchors are judged
+// against the minimum retention before now).
+func verifyAt(t testing.TB, d *db.DB, at time.Time, expect ...Expect) Report {
+	t.Helper()
+	c := &Chain{Key: testKey, now: func() time.Time { return at }}
+	rep, err := c.Verify(context.Background(), d, expect...)
 	if err != nil {
 		t.Fatal(err)
 	}

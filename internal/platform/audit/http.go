@@ -25,6 +25,16 @@ func init() { web.MustMessages(messageFiles) }
 // administrators, whose work is audited here, cannot read it.
 type Handler struct {
 	DB *db.DB
+	// Chain verifies the hash chain; nil means the package's default chain
+	// (SetKey).
+	Chain *Chain
+}
+
+func (h *Handler) chain() *Chain {
+	if h.Chain != nil {
+		return h.Chain
+	}
+	return Default()
 }
 
 // Routes of the audit log.

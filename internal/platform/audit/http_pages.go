@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
@@ -108,12 +109,23 @@ func (h *Handler) recordPage(w http.ResponseWriter, r *http.Request) {
 	pages.Render(w, r, http.StatusOK, "record", v)
 }
 
-// verifyPage walks the whole chain and shows what it found. The check is
+// verifyPage walks the whole chain and shows what it found; ?expect=POS:HASH
+// also checks an end of the chain kept from an earlier check. The check is
 // itself recorded: who verified, when, and the end of the chain they saw,
 // so a later cut of the newest records shows against an earlier report.
 func (h *Handler) verifyPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	rep, err := Verify(ctx, h.DB)
+	var expect []Expect
+	if s := strings.TrimSpace(r.URL.Query().Get("expect")); s != "" {
+		e, err := ParseExpect(s)
+		if err != nil {
+			l := web.LangOf(r)
+			web.ErrorPage(w, r, http.StatusUnprocessableEntity, web.T(l, "audit.verify.expect_invalid"), "")
+			return
+		}
+		expect = append(expect, e)
+	}
+	rep, err := h.chain().Verify(ctx, h.DB, expect...)
 	if err != nil {
 		pageFail(w, r, err)
 		return
@@ -121,6 +133,9 @@ func (h *Handler) verifyPage(w http.ResponseWriter, r *http.Request) {
 	detail := fmt.Sprintf("ok: %d records checked, last position %d, last hash %s", rep.Checked, rep.Last, rep.LastHash)
 	if !rep.OK {
 		detail = fmt.Sprintf("broken: %d problems in %d records checked", len(rep.Problems), rep.Checked)
+	}
+	for _, e := range expect {
+		detail += ", expected " + e.String()
 	}
 	if err := RecordAlone(ctx, h.DB, Entry{Action: "audit.verify", ObjectType: "audit_log", Detail: detail}); err != nil {
 		slog.Error("audit verify: recording the check", "err", err)

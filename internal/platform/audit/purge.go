@@ -34,20 +34,32 @@ var purgeBatch int64 = 20000
 // prefix of the chain: a record is kept while any earlier one is young
 // enough to keep (clocks of several servers and late commits make times not
 // quite follow positions), so nothing younger than the retention is removed.
-// Unsealed records are never removed. Each transaction records its own
-// audit entry.
+// Unsealed records are never removed, nor records sealed after Purge began.
+//
+// Each transaction records its own audit.purge entry naming the anchor with
+// a MAC under the key, and seals it before committing: Verify accepts an
+// anchor only when such a sealed record vouches for it.
 //
 // Purge refuses a retention below MinRetentionDays, and refuses to remove
 // records that do not verify; both refusals are recorded too.
-func Purge(ctx context.Context, d *db.DB, retentionDays int, now time.Time) (int, error) {
+func (c *Chain) Purge(ctx context.Context, d *db.DB, retentionDays int, now time.Time) (int, error) {
+	if err := c.ready(); err != nil {
+		return 0, err
+	}
 	if retentionDays < MinRetentionDays {
 		err := fmt.Errorf("%w: %d days asked, at least %d required", ErrRetention, retentionDays, MinRetentionDays)
 		return 0, refusePurge(ctx, d, err)
 	}
 	cutoff := now.UTC().AddDate(0, 0, -retentionDays).Truncate(time.Microsecond)
+	// The end of the chain now bounds the purge: the records each batch
+	// seals (its own audit entry among them) are never removed by the next.
+	end, _, err := tip(ctx, d)
+	if err != nil {
+		return 0, fmt.Errorf("audit purge: %w", err)
+	}
 	total := 0
 	for {
-		n, more, err := purgeOnce(ctx, d, cutoff)
+		n, more, err := c.purgeOnce(ctx, d, cutoff, end.Pos)
 		total += n
 		if errors.Is(err, ErrChainBroken) {
 			return total, refusePurge(ctx, d, err)
@@ -58,9 +70,9 @@ func Purge(ctx context.Context, d *db.DB, retentionDays int, now time.Time) (int
 	}
 }
 
-// purgeOnce removes up to purgeBatch records; more tells whether it stopped
-// at that bound.
-func purgeOnce(ctx context.Context, d *db.DB, cutoff time.Time) (n int, more bool, err error) {
+// purgeOnce removes up to purgeBatch records, none after position upTo;
+// more tells whether it stopped at the batch bound.
+func (c *Chain) purgeOnce(ctx context.Context, d *db.DB, cutoff time.Time, upTo int64) (n int, more bool, err error) {
 	err = d.Tx(ctx, func(tx *db.Tx) error {
 		if d.Dialect == db.Postgres {
 			// Wait for a running sealer rather than skip: purging is rare.
@@ -68,7 +80,7 @@ func purgeOnce(ctx context.Context, d *db.DB, cutoff time.Time) (n int, more boo
 				return fmt.Errorf("audit purge lock: %w", err)
 			}
 		}
-		from, err := latestAnchor(ctx, tx)
+		from, _, err := latestAnchor(ctx, tx)
 		if err != nil {
 			return fmt.Errorf("audit purge: %w", err)
 		}
@@ -76,6 +88,7 @@ func purgeOnce(ctx context.Context, d *db.DB, cutoff time.Time) (n int, more boo
 		if err != nil {
 			return fmt.Errorf("audit purge: %w", err)
 		}
+		end = min(end, upTo)
 		if end > from.Pos+purgeBatch {
 			end, more = from.Pos+purgeBatch, true
 		}
@@ -84,13 +97,16 @@ func purgeOnce(ctx context.Context, d *db.DB, cutoff time.Time) (n int, more boo
 		}
 		// Check one record past the end as well: its link is what shows
 		// that the last removed record is the one the anchor names.
-		w, err := walk(ctx, tx, from, end+1)
+		w, err := walk(ctx, tx, c.hasher(), from.link, end+1)
 		if err != nil {
 			return err
 		}
-		if len(w.problems) > 0 {
+		if problems := w.list(!w.wrongKey()); len(problems) > 0 || w.wrongKey() {
+			if w.wrongKey() {
+				problems = append([]string{"no record matches its hash under this key (key id " + c.KeyID() + ")."}, problems...)
+			}
 			return fmt.Errorf("%w between positions %d and %d, nothing purged: %s",
-				ErrChainBroken, from.Pos+1, end, strings.Join(w.problems, " "))
+				ErrChainBroken, from.Pos+1, end, strings.Join(problems, " "))
 		}
 		var hash string
 		if err := tx.QueryRow(ctx, `SELECT hash FROM audit_log WHERE chain_pos = ?`, end).Scan(&hash); err != nil {
@@ -104,17 +120,30 @@ func purgeOnce(ctx context.Context, d *db.DB, cutoff time.Time) (n int, more boo
 		if err != nil {
 			return fmt.Errorf("audit purge: %w", err)
 		}
+		a := anchor{link: link{end, hash}, PurgedBefore: cutoff}
 		if _, err := tx.Exec(ctx, `INSERT INTO audit_anchor (chain_pos, hash, purged_before, created_at)
 			VALUES (?, ?, ?, ?)`, end, hash, cutoff, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
 			return fmt.Errorf("audit purge: anchor: %w", err)
 		}
 		n = int(removed)
-		return Record(ctx, tx, Entry{
+		err = Record(ctx, tx, Entry{
 			Action: "audit.purge", ObjectType: "audit_log", ObjectID: fmt.Sprintf("%d-%d", from.Pos+1, end),
-			Detail: fmt.Sprintf("removed %d records at chain positions %d to %d, older than %s; anchor at position %d",
-				n, from.Pos+1, end, cutoff.Format(time.RFC3339), end),
+			Detail: fmt.Sprintf("removed %d records at chain positions %d to %d, older than %s; %s purged before %s, mac %s",
+				n, from.Pos+1, end, cutoff.Format(time.RFC3339), anchorText(a.link),
+				cutoff.Format(time.RFC3339Nano), c.anchorMAC(a)),
 			OrgPath: "/",
 		})
+		if err != nil {
+			return err
+		}
+		// Seal the entry (and whatever waits before it) now, so the anchor
+		// is never without its sealed voucher.
+		for {
+			_, more, err := c.sealLocked(ctx, tx)
+			if err != nil || !more {
+				return err
+			}
+		}
 	})
 	if err != nil {
 		return 0, false, err

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,30 +55,39 @@ func TestPurge(t *testing.T) {
 			t.Fatalf("anchor at %d %s, want 4 %s", anchorPos, anchorHash, hash4)
 		}
 		rep := mustVerify(t, d)
-		wantOK(t, rep, 6)
-		if rep.From != 4 || rep.Unsealed != 2 { // the refusal and the purge itself
-			t.Fatalf("after purge: from %d, unsealed %d; want 4, 2", rep.From, rep.Unsealed)
+		// Records 5–10, then the refusal and the purge's own entry, which the
+		// purge sealed before committing.
+		wantOK(t, rep, 8)
+		if rep.From != 4 || rep.Unsealed != 0 {
+			t.Fatalf("after purge: from %d, unsealed %d; want 4, 0", rep.From, rep.Unsealed)
 		}
 		if c := count(t, d, "action = 'audit.purge' AND result = ? AND actor_name = ?", OK, auditor.Name); c != 1 {
 			t.Fatalf("%d purges on record, want 1", c)
 		}
-		mustSeal(t, d, 2)
-		wantOK(t, mustVerify(t, d), 8)
+		var detail string
+		if err := d.QueryRow(context.Background(), `SELECT detail FROM audit_log WHERE action = 'audit.purge' AND result = ?`, OK).Scan(&detail); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(detail, "anchor at position 4, hash "+hash4+",") || !strings.Contains(detail, ", mac ") {
+			t.Fatalf("purge record does not name its anchor: %q", detail)
+		}
+		mustSeal(t, d, 0)
 
 		// Years later everything sealed goes, and the chain carries on from
 		// the anchor.
-		n, err = Purge(ctx, d, MinRetentionDays, now.AddDate(3, 0, 0))
+		later := now.AddDate(3, 0, 0)
+		n, err = Purge(ctx, d, MinRetentionDays, later)
 		if err != nil || n != 8 {
 			t.Fatalf("Purge = %d, %v; want 8 removed", n, err)
 		}
-		rep = mustVerify(t, d)
-		wantOK(t, rep, 0)
-		if rep.From != 12 || rep.Unsealed != 1 {
-			t.Fatalf("after purging all: from %d, unsealed %d; want 12, 1", rep.From, rep.Unsealed)
+		rep = verifyAt(t, d, later)
+		wantOK(t, rep, 1) // the purge's entry
+		if rep.From != 12 || rep.Unsealed != 0 {
+			t.Fatalf("after purging all: from %d, unsealed %d; want 12, 0", rep.From, rep.Unsealed)
 		}
 		recordN(t, as(staff), d, 1)
-		mustSeal(t, d, 2)
-		rep = mustVerify(t, d)
+		mustSeal(t, d, 1)
+		rep = verifyAt(t, d, later)
 		wantOK(t, rep, 2)
 		if rep.Last != 14 {
 			t.Fatalf("chain ends at %d, want 14", rep.Last)
@@ -103,8 +113,8 @@ func TestPurgeInBatches(t *testing.T) {
 		if anchors != 4 {
 			t.Fatalf("%d anchors, want 4", anchors)
 		}
-		mustSeal(t, d, 4) // one audit entry per batch
-		rep := mustVerify(t, d)
+		mustSeal(t, d, 0) // each batch sealed its own audit entry
+		rep := verifyAt(t, d, time.Now().AddDate(1, 0, 0))
 		wantOK(t, rep, 4)
 		if rep.From != 10 {
 			t.Fatalf("chain starts after %d, want 10", rep.From)

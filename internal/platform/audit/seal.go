@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -14,6 +15,12 @@ import (
 // milliseconds) for the writers waiting behind it.
 const sealBatch = 5000
 
+// ErrKeyMismatch is returned by Seal when the last sealed record does not
+// match its hash under the chain's key: the key is not the one the chain
+// was sealed with, or the record was altered. Sealing stops rather than
+// extend the chain under a second key; `anju audit verify` tells which.
+var ErrKeyMismatch = errors.New("audit: the chain's last record does not verify under this key")
+
 // Seal links every committed, unsealed row into the hash chain, in id order,
 // batch by batch, and returns how many it linked.
 //
@@ -21,9 +28,12 @@ const sealBatch = 5000
 // tries a transaction-scoped advisory lock, and a caller that does not get it
 // returns at once — the holder is already doing the work. On SQLite the
 // write transaction itself admits one sealer at a time.
-func Seal(ctx context.Context, d *db.DB) (n int, err error) {
+func (c *Chain) Seal(ctx context.Context, d *db.DB) (n int, err error) {
+	if err := c.ready(); err != nil {
+		return 0, err
+	}
 	for {
-		k, more, err := sealOnce(ctx, d)
+		k, more, err := c.sealOnce(ctx, d)
 		n += k
 		if err != nil || !more {
 			return n, err
@@ -33,7 +43,7 @@ func Seal(ctx context.Context, d *db.DB) (n int, err error) {
 
 // sealOnce links up to sealBatch rows in one transaction; more tells whether
 // a full batch was linked, so more may be waiting.
-func sealOnce(ctx context.Context, d *db.DB) (n int, more bool, err error) {
+func (c *Chain) sealOnce(ctx context.Context, d *db.DB) (n int, more bool, err error) {
 	err = d.Tx(ctx, func(tx *db.Tx) error {
 		if d.Dialect == db.Postgres {
 			var got bool
@@ -44,39 +54,51 @@ func sealOnce(ctx context.Context, d *db.DB) (n int, more bool, err error) {
 				return nil // another process is sealing
 			}
 		}
-		// The tip is read after the lock, so it includes the last batch
-		// that any other sealer committed.
-		at, err := tip(ctx, tx)
-		if err != nil {
-			return fmt.Errorf("audit seal: chain tip: %w", err)
-		}
-		rows, err := unsealed(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			pos := at.Pos + 1
-			h := chainHash(at.Hash, r, pos)
-			res, err := tx.Exec(ctx, `UPDATE audit_log SET chain_pos = ?, prev_hash = ?, hash = ?
-				WHERE id = ? AND chain_pos IS NULL`, pos, at.Hash, h, r.ID)
-			if err != nil {
-				return fmt.Errorf("audit seal record %d: %w", r.ID, err)
-			}
-			// Only a second sealer could have linked the row meanwhile; the
-			// lock rules that out, but a chain with a hole is worse than a
-			// failed batch, so check rather than trust.
-			if k, err := res.RowsAffected(); err != nil || k != 1 {
-				return fmt.Errorf("audit seal record %d: sealed concurrently (%d rows, %v)", r.ID, k, err)
-			}
-			at = link{pos, h}
-		}
-		n, more = len(rows), len(rows) == sealBatch
-		return nil
+		var err error
+		n, more, err = c.sealLocked(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return 0, false, err
 	}
 	return n, more, nil
+}
+
+// sealLocked links the next batch of unsealed rows in tx, which holds the
+// chain's lock (PostgreSQL) or the write lock (SQLite).
+func (c *Chain) sealLocked(ctx context.Context, tx *db.Tx) (n int, more bool, err error) {
+	// The tip is read after the lock, so it includes the last batch
+	// that any other sealer committed.
+	at, last, err := tip(ctx, tx)
+	if err != nil {
+		return 0, false, fmt.Errorf("audit seal: chain tip: %w", err)
+	}
+	rows, err := unsealed(ctx, tx)
+	if err != nil || len(rows) == 0 {
+		return 0, false, err
+	}
+	h := c.hasher()
+	if last != nil && h.sum(last.PrevHash, *last, at.Pos) != last.Hash {
+		return 0, false, fmt.Errorf("%w (record %d at position %d; key id %s): wrong key file, or the record was altered; run anju audit verify",
+			ErrKeyMismatch, last.ID, at.Pos, c.KeyID())
+	}
+	for _, r := range rows {
+		pos := at.Pos + 1
+		sum := h.sum(at.Hash, r, pos)
+		res, err := tx.Exec(ctx, `UPDATE audit_log SET chain_pos = ?, prev_hash = ?, hash = ?
+			WHERE id = ? AND chain_pos IS NULL`, pos, at.Hash, sum, r.ID)
+		if err != nil {
+			return 0, false, fmt.Errorf("audit seal record %d: %w", r.ID, err)
+		}
+		// Only a second sealer could have linked the row meanwhile; the
+		// lock rules that out, but a chain with a hole is worse than a
+		// failed batch, so check rather than trust.
+		if k, err := res.RowsAffected(); err != nil || k != 1 {
+			return 0, false, fmt.Errorf("audit seal record %d: sealed concurrently (%d rows, %v)", r.ID, k, err)
+		}
+		at = link{pos, sum}
+	}
+	return len(rows), len(rows) == sealBatch, nil
 }
 
 // unsealed reads the next batch of rows waiting for the chain.
@@ -102,12 +124,23 @@ func unsealed(ctx context.Context, tx *db.Tx) ([]Row, error) {
 // returned: a database that is briefly away must not stop sealing for good.
 // The interval bounds how long a fresh row stays outside the chain, where an
 // edit or deletion would go unnoticed; a second or two is right.
-func RunSealer(ctx context.Context, d *db.DB, every time.Duration) {
+func (c *Chain) RunSealer(ctx context.Context, d *db.DB, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var lastErr string
+	var loggedAt time.Time
 	for {
-		if n, err := Seal(ctx, d); err != nil && ctx.Err() == nil {
-			slog.Error("audit: sealing failed", "err", err, "sealed", n)
+		n, err := c.Seal(ctx, d)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			// A lasting fault (no key, wrong key) is logged once a minute,
+			// not every second.
+			if err.Error() != lastErr || time.Since(loggedAt) >= time.Minute {
+				slog.Error("audit: sealing failed", "err", err, "sealed", n)
+				lastErr, loggedAt = err.Error(), time.Now()
+			}
+		case err == nil:
+			lastErr = ""
 		}
 		select {
 		case <-ctx.Done():

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -42,6 +44,15 @@ type Service struct {
 	// that administrators of that node find them. Their principals get no
 	// scope whatever it is. Default: the root of the org tree.
 	PublicOrgPath string
+	// MaxConcurrentHashes bounds the argon2 computations (password checks
+	// and new hashes) running at once. Each takes 19 MiB and a core for about
+	// 30 ms, so unbounded parallel logins exhaust memory long before they
+	// exhaust anything else; callers past the bound wait for a slot while
+	// their context lasts. Default 2 × GOMAXPROCS.
+	MaxConcurrentHashes int
+
+	hashOnce  sync.Once
+	hashSlots chan struct{}
 
 	policyMu    sync.Mutex
 	policyCache PasswordPolicy
@@ -97,6 +108,39 @@ func (s *Service) lockout() time.Duration {
 		return s.LockoutDuration
 	}
 	return 15 * time.Minute
+}
+
+func (s *Service) slots() chan struct{} {
+	s.hashOnce.Do(func() {
+		n := s.MaxConcurrentHashes
+		if n <= 0 {
+			n = 2 * runtime.GOMAXPROCS(0)
+		}
+		s.hashSlots = make(chan struct{}, n)
+	})
+	return s.hashSlots
+}
+
+// argon runs f — a password check or hash — holding one of the
+// MaxConcurrentHashes slots, waiting for one until ctx ends.
+func (s *Service) argon(ctx context.Context, f func()) error {
+	slots := s.slots()
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("auth: waiting to check a password: %w", context.Cause(ctx))
+	}
+	defer func() { <-slots }()
+	f()
+	return nil
+}
+
+// hashPassword is HashPassword within the concurrency bound.
+func (s *Service) hashPassword(ctx context.Context, pw string) (hash string, err error) {
+	if err := s.argon(ctx, func() { hash, err = HashPassword(pw) }); err != nil {
+		return "", err
+	}
+	return hash, err
 }
 
 var errNoSMS = errors.New("auth: Service.SMS is not wired")

@@ -83,6 +83,15 @@ func (s *Service) SendCode(ctx context.Context, mobile, purpose string) error {
 	var id int64
 	var limited error
 	err := s.DB.Tx(ctx, func(tx *db.Tx) error {
+		// Requests for one number take turns, so the rate limit below is
+		// checked against every code sent before, not just the committed
+		// ones (otherwise a burst of parallel requests would all pass it). On
+		// SQLite the write transaction is already exclusive.
+		if s.DB.Dialect == db.Postgres {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7261003, hashtext(?))`, mobile); err != nil {
+				return fmt.Errorf("auth: SMS code lock: %w", err)
+			}
+		}
 		var err error
 		limited, err = codeRateLimit(ctx, tx, mobile, now)
 		if err != nil {
@@ -156,30 +165,27 @@ func codeRateLimit(ctx context.Context, q db.Querier, mobile string, now time.Ti
 }
 
 // useCode checks code against the newest live code for mobile and purpose.
-// A wrong entry is counted (and must be committed even though the command
-// fails); after codeMaxAttempts the code is dead even for the right digits.
-// A right code is marked used, once: of two concurrent uses one wins.
+// Every entry first claims one of the code's codeMaxAttempts attempts in one
+// conditional UPDATE, and only a claimed attempt is compared: however many
+// entries arrive at once, at most codeMaxAttempts are ever checked. A wrong
+// entry's claim must be committed even though the command fails. A right
+// code is marked used, once: of two concurrent uses one wins.
 func useCode(ctx context.Context, tx *db.Tx, mobile, purpose, code string, now time.Time) (bool, error) {
 	var id int64
 	var hash string
-	var expires time.Time
-	var attempts int
-	err := tx.QueryRow(ctx, `SELECT id, code_hash, expires_at, attempts FROM sms_codes
-		WHERE mobile = ? AND purpose = ? AND used = 0 ORDER BY id DESC LIMIT 1`, mobile, purpose).
-		Scan(&id, &hash, &expires, &attempts)
+	err := tx.QueryRow(ctx, `UPDATE sms_codes SET attempts = attempts + 1
+		WHERE id = (SELECT id FROM sms_codes WHERE mobile = ? AND purpose = ? AND used = 0 ORDER BY id DESC LIMIT 1)
+		  AND used = 0 AND attempts < ? AND expires_at > ?
+		RETURNING id, code_hash`, mobile, purpose, codeMaxAttempts, now).Scan(&id, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+		return false, nil // no live code, expired, or out of attempts
 	}
 	if err != nil {
 		return false, err
 	}
-	if attempts >= codeMaxAttempts || !now.Before(expires) {
-		return false, nil
-	}
 	code = strings.TrimSpace(code)
 	if subtle.ConstantTimeCompare([]byte(codeHash(mobile, purpose, code)), []byte(hash)) != 1 {
-		_, err := tx.Exec(ctx, `UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ?`, id)
-		return false, err
+		return false, nil
 	}
 	res, err := tx.Exec(ctx, `UPDATE sms_codes SET used = 1 WHERE id = ? AND used = 0`, id)
 	if err != nil {
@@ -291,7 +297,7 @@ func (s *Service) RegisterPublic(ctx context.Context, mobile, code, displayName,
 		return User{}, err
 	}
 	u.OrgPath = path
-	hash, err := HashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return User{}, err
 	}

@@ -3,7 +3,10 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,4 +161,92 @@ func wrong(code string) string {
 		return "000001"
 	}
 	return "000000"
+}
+
+// Parallel wrong codes cannot get more than five comparisons out of one
+// code, and parallel requests for codes send one message, not many.
+func TestSMSCodesConcurrent(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		const mobile = "13812345678"
+		if _, err := e.svc.CreateUser(e.as(e.sysAdmin), auth.NewUser{Mobile: mobile, DisplayName: "市民",
+			Role: auth.Citizen, Password: testPassword}); err != nil {
+			t.Fatal(err)
+		}
+
+		var wg sync.WaitGroup
+		var sent, limited atomic.Int32
+		for range 30 {
+			wg.Go(func() {
+				err := e.svc.SendCode(ctx, mobile, auth.PurposeLogin)
+				switch {
+				case err == nil:
+					sent.Add(1)
+				case errors.Is(err, auth.ErrRateLimited):
+					limited.Add(1)
+				default:
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		var rows int
+		if err := e.d.QueryRow(ctx, `SELECT COUNT(*) FROM sms_codes WHERE mobile = ?`, mobile).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		if sent.Load() != 1 || limited.Load() != 29 || rows != 1 || len(e.sms.sent) != 1 {
+			t.Fatalf("30 parallel requests: %d sent, %d limited, %d codes stored, %d messages; want 1, 29, 1, 1",
+				sent.Load(), limited.Load(), rows, len(e.sms.sent))
+		}
+		code := e.sms.lastCode(t)
+
+		const guesses = 200
+		for i := range guesses {
+			wg.Go(func() {
+				guess := fmt.Sprintf("%06d", i)
+				if guess == code {
+					guess = wrong(code)
+				}
+				_, _, err := e.svc.LoginWithCode(ctx, mobile, guess, "10.0.0.3", "ua")
+				if !errors.Is(err, auth.ErrCodeInvalid) {
+					t.Errorf("guess %s: %v", guess, err)
+				}
+			})
+		}
+		wg.Wait()
+		var attempts int
+		if err := e.d.QueryRow(ctx, `SELECT attempts FROM sms_codes WHERE mobile = ?`, mobile).Scan(&attempts); err != nil {
+			t.Fatal(err)
+		}
+		if attempts != 5 {
+			t.Fatalf("%d parallel wrong codes left attempts = %d, want 5", guesses, attempts)
+		}
+		if n := e.audit.count("auth.login", "refused"); n != guesses {
+			t.Fatalf("%d refused code logins audited, want %d", n, guesses)
+		}
+		// The code is dead even for the right digits.
+		_, _, err := e.svc.LoginWithCode(ctx, mobile, code, "10.0.0.3", "ua")
+		wantErr(t, err, auth.ErrCodeInvalid)
+
+		// A fresh code used in parallel logs in once.
+		e.clock.Advance(time.Minute)
+		if err := e.svc.SendCode(ctx, mobile, auth.PurposeLogin); err != nil {
+			t.Fatal(err)
+		}
+		code = e.sms.lastCode(t)
+		var ok atomic.Int32
+		for range 20 {
+			wg.Go(func() {
+				if _, _, err := e.svc.LoginWithCode(ctx, mobile, code, "10.0.0.3", "ua"); err == nil {
+					ok.Add(1)
+				} else if !errors.Is(err, auth.ErrCodeInvalid) {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if ok.Load() != 1 {
+			t.Fatalf("one code logged in %d times", ok.Load())
+		}
+	})
 }

@@ -208,7 +208,8 @@ func (s *Service) TokenPrincipal(ctx context.Context, plaintext, ip string) (*Pr
 }
 
 // RevokeToken ends token id for good. The system administrator revokes
-// tokens within their jurisdiction.
+// tokens within their jurisdiction; a token outside it, or none, is
+// db.ErrNotFound, and the refusal is audited.
 func (s *Service) RevokeToken(ctx context.Context, p *Principal, id int64) error {
 	actx := WithPrincipal(ctx, p)
 	oid := strconv.FormatInt(id, 10)
@@ -216,9 +217,15 @@ func (s *Service) RevokeToken(ctx context.Context, p *Principal, id int64) error
 		return s.refuse(actx, "token.revoke", "api_token", oid, "", ErrForbidden)
 	}
 	scope, args := p.ScopeSQL("org_path")
-	return s.DB.Tx(ctx, func(tx *db.Tx) error {
+	var refused error
+	err := s.DB.Tx(ctx, func(tx *db.Tx) error {
 		t, err := scanToken(tx.QueryRow(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE id = ? AND `+scope,
 			append([]any{id}, args...)...))
+		if errors.Is(err, db.ErrNotFound) {
+			// Answered as missing, so ids cannot be probed, but on record.
+			refused = db.ErrNotFound
+			return s.audit(actx, tx, "token.revoke", "api_token", oid, resultRefused, outOfScope, p.OrgPath)
+		}
 		if err != nil {
 			return err
 		}
@@ -230,6 +237,10 @@ func (s *Service) RevokeToken(ctx context.Context, p *Principal, id int64) error
 		}
 		return s.audit(actx, tx, "token.revoke", "api_token", oid, resultOK, t.Name+" "+t.Prefix, t.OrgPath)
 	})
+	if err != nil {
+		return err
+	}
+	return refused
 }
 
 // ListTokens lists the tokens in p's jurisdiction, newest first.

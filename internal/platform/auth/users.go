@@ -348,7 +348,7 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 		return User{}, s.refuse(ctx, "user.create", "user", "",
 			fmt.Sprintf("role %s at %s not allowed", u.Role, u.OrgPath), ErrForbidden)
 	}
-	hash, err := HashPassword(nu.Password)
+	hash, err := s.hashPassword(ctx, nu.Password)
 	if err != nil {
 		return User{}, err
 	}
@@ -486,7 +486,9 @@ func boolInt(b bool) int {
 
 // manage runs an administrator's command on account id in one transaction:
 // the role check, the scope and own-account rules (CanManage), the change,
-// and its audit record. Refusals are audited too.
+// and its audit record. Refusals are audited too — an account outside the
+// actor's scope, or none, included — while the caller is told only
+// db.ErrNotFound, so ids cannot be probed.
 func (s *Service) manage(ctx context.Context, id int64, a Action, auditAction string,
 	change func(tx *db.Tx, u User) (detail string, err error)) error {
 	actor := FromContext(ctx)
@@ -497,6 +499,10 @@ func (s *Service) manage(ctx context.Context, id int64, a Action, auditAction st
 	var refused error
 	err := s.DB.Tx(ctx, func(tx *db.Tx) error {
 		u, err := loadUser(ctx, tx, actor, id)
+		if errors.Is(err, db.ErrNotFound) {
+			refused = db.ErrNotFound
+			return s.audit(ctx, tx, auditAction, "user", oid, resultRefused, outOfScope, actor.OrgPath)
+		}
 		if err != nil {
 			return err
 		}
@@ -517,12 +523,32 @@ func (s *Service) manage(ctx context.Context, id int64, a Action, auditAction st
 	return refused
 }
 
+// outOfScope is the audit detail of a command on an object the actor cannot
+// see: outside their jurisdiction, or missing (the two look the same).
+const outOfScope = "out of scope or missing"
+
+// target loads account id for a command of action a, before manage runs it:
+// a refused role, or an account outside the actor's scope (or none), is
+// audited under auditAction and answered with ErrForbidden or
+// db.ErrNotFound.
+func (s *Service) target(ctx context.Context, id int64, a Action, auditAction string) (User, error) {
+	actor := FromContext(ctx)
+	oid := strconv.FormatInt(id, 10)
+	if !Can(actor, a) {
+		return User{}, s.refuse(ctx, auditAction, "user", oid, "", ErrForbidden)
+	}
+	u, err := loadUser(ctx, s.DB, actor, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return User{}, s.refuse(ctx, auditAction, "user", oid, outOfScope, db.ErrNotFound)
+	}
+	return u, err
+}
+
 // SetPassword gives account id a new password chosen by the security
 // administrator. It is temporary: the owner must change it at next login. It
 // also lifts a lockout and ends the account's sessions.
 func (s *Service) SetPassword(ctx context.Context, id int64, password string) error {
-	actor := FromContext(ctx)
-	target, err := loadUser(ctx, s.DB, actor, id)
+	target, err := s.target(ctx, id, ActResetPassword, "user.reset_password")
 	if err != nil {
 		return err
 	}
@@ -533,7 +559,7 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 	if es := pol.Validate(password, target.Username, target.Mobile); len(es) > 0 {
 		return FieldErrors(es)
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -548,7 +574,10 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 }
 
 // ChangeOwnPassword lets the logged-in account replace its password. The
-// other sessions of the account end; the current one stays.
+// other sessions of the account end; the current one stays. A wrong current
+// password counts as a failed login: MaxFailedLogins of them lock the
+// account (*LockedError), and while it is locked the password cannot be
+// changed, so a stolen session cannot be used to guess the password.
 func (s *Service) ChangeOwnPassword(ctx context.Context, oldPassword, newPassword string) error {
 	actor := FromContext(ctx)
 	if actor.UserID == 0 || !Can(actor, ActChangeOwnPassword) {
@@ -559,8 +588,44 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, oldPassword, newPasswor
 	if err != nil {
 		return err
 	}
-	if ok, err := CheckPassword(u.passwordHash, oldPassword); err != nil || !ok {
-		return s.refuse(ctx, "user.change_password", "user", oid, "wrong current password", ErrBadCredentials)
+	ok := false
+	if len(oldPassword) <= 4*MaxPasswordLength {
+		if err := s.argon(ctx, func() { ok, _ = CheckPassword(u.passwordHash, oldPassword) }); err != nil {
+			return err
+		}
+	}
+	if !ok || u.Locked(s.now()) {
+		var rerr error
+		err := s.DB.Tx(ctx, func(tx *db.Tx) error {
+			u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, actor.UserID))
+			if err != nil {
+				return err
+			}
+			now := s.now()
+			if u.Locked(now) {
+				rerr = &LockedError{Until: u.LockedUntil}
+				return s.audit(ctx, tx, "user.change_password", "user", oid, resultRefused, "locked", u.OrgPath)
+			}
+			if ok {
+				return nil // the right password, and the lock ended meanwhile
+			}
+			refused, counted, err := s.recordFailure(ctx, tx, u, now)
+			if err != nil {
+				return err
+			}
+			detail := "wrong current password"
+			if !counted {
+				detail = "locked"
+			}
+			rerr = refused
+			return s.audit(ctx, tx, "user.change_password", "user", oid, resultRefused, detail, u.OrgPath)
+		})
+		if err != nil {
+			return errors.Join(ErrBadCredentials, err)
+		}
+		if rerr != nil {
+			return rerr
+		}
 	}
 	pol, err := s.policy(ctx)
 	if err != nil {
@@ -574,13 +639,14 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, oldPassword, newPasswor
 	if len(es) > 0 {
 		return es
 	}
-	hash, err := HashPassword(newPassword)
+	hash, err := s.hashPassword(ctx, newPassword)
 	if err != nil {
 		return err
 	}
 	return s.DB.Tx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ?
-			WHERE id = ?`, hash, s.now(), s.now(), u.ID); err != nil {
+		// The right current password ends a run of wrong ones, as a login does.
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ?,
+			failed_logins = 0 WHERE id = ?`, hash, s.now(), s.now(), u.ID); err != nil {
 			return err
 		}
 		n, err := endSessions(ctx, tx, u.ID, actor.SessionHash)
@@ -598,7 +664,7 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, oldPassword, newPasswor
 // Sessions carry no copy of the role: the change applies at the next request.
 func (s *Service) SetRoleAndScope(ctx context.Context, id int64, role Role, orgUnitID, departmentID int64) error {
 	actor := FromContext(ctx)
-	target, err := loadUser(ctx, s.DB, actor, id)
+	target, err := s.target(ctx, id, ActAssignRole, "user.assign_role")
 	if err != nil {
 		return err
 	}
