@@ -16,6 +16,7 @@ import (
 // fact: one object of each resource the property routes address.
 type propertyFixture struct {
 	compound, company, fact, objection, regulation int64
+	campaign, rectification, meeting, mediation    int64
 }
 
 var propertyFixtures = map[*testCity]*propertyFixture{}
@@ -80,6 +81,34 @@ func propertyB(t *testing.T, tc *testCity) *propertyFixture {
 	}
 	_ = reg
 	f.regulation = regulationID(t, tc, "CB-WY-01")
+	// A campaign in B with a failed item (a rectification case), a council
+	// meeting and a mediation.
+	svc.Cases = caseEngine(tc.App)
+	item, err := svc.AddChecklistItem(ctx, property.ChecklistInput{Code: "JC-FIX-01", Area: "contract", Title: "公示收费标准",
+		RegulationCode: "CB-WY-01", Article: "第一条"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	camp, err := svc.CreateCampaign(ctx, property.CampaignInput{Name: "乙区排查", PeriodStart: "2026-03-01", PeriodEnd: "2026-04-30", UnitID: tc.B.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.campaign = camp.ID
+	ins, err := svc.RecordResult(ctx, camp.ID, property.ResultInput{CompoundID: comp.ID, ItemID: item.ID, Note: "未公示"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.rectification = ins.CaseID
+	m, err := svc.RecordMeeting(ctx, property.MeetingInput{CompoundID: comp.ID, HeldOn: "2026-03-05", Agenda: "停车", Minutes: "纪要"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.meeting = m.ID
+	med, err := svc.BringDispute(ctx, property.DisputeInput{CompoundID: comp.ID, Title: "噪音", Body: "楼上噪音", MeetingID: m.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mediation = med.ID
 	propertyFixtures[tc] = f
 	return f
 }
@@ -98,4 +127,8 @@ func init() {
 	fixtures["property_fact"] = func(t *testing.T, tc *testCity) string { return fmt.Sprint(propertyB(t, tc).fact) }
 	fixtures["property_objection"] = func(t *testing.T, tc *testCity) string { return fmt.Sprint(propertyB(t, tc).objection) }
 	fixtures["property_regulation"] = func(t *testing.T, tc *testCity) string { return fmt.Sprint(propertyB(t, tc).regulation) }
+	fixtures["property_campaign"] = func(t *testing.T, tc *testCity) string { return fmt.Sprint(propertyB(t, tc).campaign) }
+	fixtures["property_rectification"] = func(t *testing.T, tc *testCity) string { return fmt.Sprint(propertyB(t, tc).rectification) }
+	fixtures["property_meeting"] = func(t *testing.T, tc *testCity) string { return fmt.Sprint(propertyB(t, tc).meeting) }
+	fixtures["property_mediation"] = func(t *testing.T, tc *testCity) string { return fmt.Sprint(propertyB(t, tc).mediation) }
 }

@@ -79,7 +79,18 @@ func cleanName(name, ct string) string {
 // Attach adds a file to case id with an "attachment" event. Staff who see
 // the case may attach; so may its party while it is open (public then).
 func (e *Engine) Attach(ctx context.Context, id int64, name string, data []byte, public bool) (Attachment, error) {
-	p := auth.FromContext(ctx)
+	var a Attachment
+	err := e.DB.Tx(ctx, func(tx *db.Tx) error {
+		var err error
+		a, err = e.AttachTx(ctx, tx, id, name, data, public)
+		return err
+	})
+	return a, err
+}
+
+// AttachTx attaches a file inside the caller's transaction (a module that
+// creates a case with CreateTx and its photos in one command).
+func (e *Engine) AttachTx(ctx context.Context, tx *db.Tx, id int64, name string, data []byte, public bool) (Attachment, error) {
 	ct, err := SniffAttachment(data)
 	if err != nil {
 		return Attachment{}, err
@@ -87,7 +98,13 @@ func (e *Engine) Attach(ctx context.Context, id int64, name string, data []byte,
 	sum := sha256.Sum256(data)
 	a := Attachment{CaseID: id, Name: cleanName(name, ct), ContentType: ct, Size: int64(len(data)),
 		SHA256: hex.EncodeToString(sum[:]), Public: public, CreatedAt: e.now()}
-	err = e.DB.Tx(ctx, func(tx *db.Tx) error {
+	return e.attachTx(ctx, tx, a, data)
+}
+
+func (e *Engine) attachTx(ctx context.Context, tx *db.Tx, a Attachment, data []byte) (Attachment, error) {
+	p := auth.FromContext(ctx)
+	ct, id := a.ContentType, a.CaseID
+	err := func() error {
 		c, t, err := e.load(ctx, tx, id)
 		if err != nil {
 			return err
@@ -113,7 +130,7 @@ func (e *Engine) Attach(ctx context.Context, id int64, name string, data []byte,
 			return err
 		}
 		return e.audit(ctx, tx, t.Name+".attach", &c, fmt.Sprintf("%s %s (%d bytes)", c.Number, a.Name, a.Size))
-	})
+	}()
 	return a, err
 }
 

@@ -188,9 +188,39 @@ func (e *DuplicateError) Error() string {
 // after the commit, so a number anyone was told always exists. The caller
 // (the type's module) has authorised the intake.
 func (e *Engine) Create(ctx context.Context, nc NewCase) (Case, error) {
+	// Validation and deadlines are worked out before the write transaction,
+	// which then stays as short as intake needs it to be.
+	t, c, ev, err := e.prepare(ctx, e.DB, nc)
+	if err != nil {
+		return Case{}, err
+	}
+	err = e.DB.Tx(ctx, func(tx *db.Tx) error {
+		var err error
+		c, err = e.insert(ctx, tx, t, c, ev)
+		return err
+	})
+	if err != nil {
+		return Case{}, err
+	}
+	return c, nil
+}
+
+// CreateTx creates a case inside the caller's transaction, so a module
+// whose command also writes its own rows (an inspection result and its
+// rectification case) commits all of them or none.
+func (e *Engine) CreateTx(ctx context.Context, tx *db.Tx, nc NewCase) (Case, error) {
+	t, c, ev, err := e.prepare(ctx, tx, nc)
+	if err != nil {
+		return Case{}, err
+	}
+	return e.insert(ctx, tx, t, c, ev)
+}
+
+// prepare validates a new case and computes its first deadlines.
+func (e *Engine) prepare(ctx context.Context, q db.Querier, nc NewCase) (*Type, Case, Event, error) {
 	t, ok := e.Type(nc.Type)
 	if !ok {
-		return Case{}, fmt.Errorf("casework: unknown type %q", nc.Type)
+		return nil, Case{}, Event{}, fmt.Errorf("casework: unknown type %q", nc.Type)
 	}
 	p := auth.FromContext(ctx)
 	now := e.now()
@@ -200,7 +230,7 @@ func (e *Engine) Create(ctx context.Context, nc NewCase) (Case, error) {
 	nc.ReceivedAt = nc.ReceivedAt.UTC().Truncate(time.Microsecond)
 	if t.Validate != nil {
 		if err := t.Validate(ctx, &nc); err != nil {
-			return Case{}, err
+			return nil, Case{}, Event{}, err
 		}
 	}
 	var errs FieldErrors
@@ -213,15 +243,15 @@ func (e *Engine) Create(ctx context.Context, nc NewCase) (Case, error) {
 	path := ""
 	if nc.OrgUnitID != 0 {
 		var err error
-		path, err = e.unitPath(ctx, e.DB, nc.OrgUnitID)
+		path, err = e.unitPath(ctx, q, nc.OrgUnitID)
 		if errors.Is(err, db.ErrNotFound) {
 			errs = append(errs, Invalid("org_unit_id", "not_found", "单位不存在", "no such unit"))
 		} else if err != nil {
-			return Case{}, err
+			return nil, Case{}, Event{}, err
 		}
 	}
 	if len(errs) > 0 {
-		return Case{}, errs
+		return nil, Case{}, Event{}, errs
 	}
 	c := Case{Type: t.Name, State: t.Initial, Version: 1, OrgUnitID: nc.OrgUnitID, OrgPath: path,
 		DepartmentID: nc.DepartmentID, Category: nc.Category, Subcategory: nc.Subcategory, Kind: nc.Kind,
@@ -237,18 +267,18 @@ func (e *Engine) Create(ctx context.Context, nc NewCase) (Case, error) {
 	if t.Response != nil {
 		rp, err := t.Response(ctx)
 		if err != nil {
-			return Case{}, err
+			return nil, Case{}, Event{}, err
 		}
 		if rp != nil {
 			if c.ResponseDueAt, assumed, err = e.DeadlineAssumed(c.ReceivedAt, *rp); err != nil {
-				return Case{}, err
+				return nil, Case{}, Event{}, err
 			}
 		}
 	}
 	if st, _ := t.State(t.Initial); st.Stage != nil {
 		a, err := e.setStage(&c, c.ReceivedAt, *st.Stage)
 		if err != nil {
-			return Case{}, err
+			return nil, Case{}, Event{}, err
 		}
 		assumed = assumed || a
 	}
@@ -258,36 +288,39 @@ func (e *Engine) Create(ctx context.Context, nc NewCase) (Case, error) {
 	recomputeDue(&c)
 	ev := Event{At: now, Kind: "created", ActorID: p.UserID, ActorName: actorName(p), ActorRole: string(p.Role),
 		ToState: c.State, Public: true, Text: nc.EventText, Data: map[string]any{"channel": c.Channel}}
-	err := e.DB.Tx(ctx, func(tx *db.Tx) error {
-		for range 8 {
-			c.Number = e.newNumber(t, c.ReceivedAt)
-			ok, err := insertCase(ctx, tx, &c)
-			if err != nil {
-				return err
+	return t, c, ev, nil
+}
+
+// insert writes a prepared case, its first timeline event and its audit
+// record in tx.
+func (e *Engine) insert(ctx context.Context, tx *db.Tx, t *Type, c Case, ev Event) (Case, error) {
+	for range 8 {
+		c.Number = e.newNumber(t, c.ReceivedAt)
+		ok, err := insertCase(ctx, tx, &c)
+		if err != nil {
+			return Case{}, err
+		}
+		if ok {
+			break
+		}
+		if c.ExternalRef != "" {
+			existing, err := e.byExternalRef(ctx, tx, c.Channel, c.ExternalRef)
+			if err == nil {
+				return Case{}, &DuplicateError{Existing: existing}
 			}
-			if ok {
-				break
-			}
-			if c.ExternalRef != "" {
-				existing, err := e.byExternalRef(ctx, tx, c.Channel, c.ExternalRef)
-				if err == nil {
-					return &DuplicateError{Existing: existing}
-				}
-				if !errors.Is(err, db.ErrNotFound) {
-					return err
-				}
+			if !errors.Is(err, db.ErrNotFound) {
+				return Case{}, err
 			}
 		}
-		if c.ID == 0 {
-			return errors.New("casework: could not draw a free case number")
-		}
-		ev.CaseID = c.ID
-		if err := insertEvent(ctx, tx, &ev); err != nil {
-			return err
-		}
-		return e.audit(ctx, tx, t.Name+".create", &c, fmt.Sprintf("%s %s via %s", c.Number, c.State, c.Channel))
-	})
-	if err != nil {
+	}
+	if c.ID == 0 {
+		return Case{}, errors.New("casework: could not draw a free case number")
+	}
+	ev.CaseID = c.ID
+	if err := insertEvent(ctx, tx, &ev); err != nil {
+		return Case{}, err
+	}
+	if err := e.audit(ctx, tx, t.Name+".create", &c, fmt.Sprintf("%s %s via %s", c.Number, c.State, c.Channel)); err != nil {
 		return Case{}, err
 	}
 	c.FlagList = c.Flags.List()

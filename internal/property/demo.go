@@ -80,6 +80,7 @@ func DemoStep(ctx context.Context, env *demo.Env, r *rand.Rand) error {
 		{"法规库 regulations", g.regulations},
 		{"物业企业 companies", g.companies},
 		{"小区物业登记 compound records", g.compounds},
+		{"排查整治与四位一体 campaigns and council", g.campaigns},
 		{"信用评价 credit scores", g.credit},
 	}
 	bar := env.Bar("物业 property", len(steps))

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"anju/internal/casework"
 	"anju/internal/demo"
 	"anju/internal/platform/audit"
 	"anju/internal/platform/auth"
@@ -22,7 +23,7 @@ var registerDemo sync.Once
 // with both lists, objections.
 func TestDemoStep(t *testing.T) {
 	registerDemo.Do(func() { demo.Register(demo.Step{Name: "property", Run: DemoStep}) })
-	dbtest.Each(t, []db.Source{migrations.Platform, Migrations}, func(t *testing.T, d *db.DB) {
+	dbtest.Each(t, []db.Source{migrations.Platform, casework.Migrations, Migrations}, func(t *testing.T, d *db.DB) {
 		ctx := auth.WithPrincipal(context.Background(), auth.System("test"))
 		hook := func(ctx context.Context, ex db.Execer, action, objectType, objectID, result, detail, orgPath string) error {
 			return audit.Record(ctx, ex, audit.Entry{Action: action, ObjectType: objectType, ObjectID: objectID, Result: result,
@@ -79,6 +80,38 @@ func TestDemoStep(t *testing.T) {
 		if linked != 2 || objections == 0 || regs < 5 {
 			t.Fatalf("linked %d, objections %d, regulations %d", linked, objections, regs)
 		}
+		// The campaign's rectifications in every state, overdue ones among
+		// them, their facts, council meetings and mediations at each level.
+		states := map[string]int{}
+		rows, err := d.Query(ctx, `SELECT c.state, COUNT(*) FROM property_rectifications r JOIN cases c ON c.id = r.case_id GROUP BY c.state`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var st string
+			var n int
+			_ = rows.Scan(&st, &n)
+			states[st] = n
+		}
+		rows.Close()
+		for _, st := range []string{RectRectifying, RectResponded, RectVerified, RectCancelled} {
+			if states[st] == 0 {
+				t.Errorf("no rectification %s: %v", st, states)
+			}
+		}
+		var overdue, rfacts, meetings int
+		_ = d.QueryRow(ctx, `SELECT COUNT(*) FROM property_rectifications WHERE overdue_fact = 1`).Scan(&overdue)
+		_ = d.QueryRow(ctx, `SELECT COUNT(*) FROM credit_facts WHERE source_type = 'rectification' AND source_id LIKE 'ZG%'`).Scan(&rfacts)
+		_ = d.QueryRow(ctx, `SELECT COUNT(*) FROM property_council_meetings`).Scan(&meetings)
+		if overdue == 0 || rfacts == 0 || meetings == 0 {
+			t.Errorf("overdue %d, rectification facts %d, meetings %d", overdue, rfacts, meetings)
+		}
+		st, err := s.Settlements(ctx, auth.System("test"))
+		if err != nil || st.Building == 0 || st.Community == 0 || st.Street == 0 || st.Above == 0 || st.Unsettled == 0 || st.Open == 0 {
+			t.Errorf("settlements %+v %v", st, err)
+		}
+		pr, _ := s.Problems(ctx, auth.System("test"), 0)
+		t.Logf("rectifications %v (problems %+v), %d overdue facts, %d meetings, settlement %+v", states, pr, overdue, meetings, st)
 		t.Logf("coverage: %d compounds, service %d, committee %d, party %d; %d companies, %d red, %d black, %d facts",
 			r.Compounds, r.Service, r.Committee, r.Party, lists.Run.Companies, len(lists.Red), len(lists.Black), lists.Run.Facts)
 	})

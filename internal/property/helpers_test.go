@@ -6,12 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"anju/internal/casework"
 	"anju/internal/platform/audit"
 	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
 	"anju/internal/platform/db/dbtest"
 	"anju/internal/platform/migrations"
 	"anju/internal/platform/org"
+	"anju/internal/platform/web"
 	"anju/internal/platform/workday"
 )
 
@@ -39,8 +41,13 @@ type env struct {
 
 func sysCtx() context.Context { return auth.WithPrincipal(context.Background(), auth.System("test")) }
 
+// migrationSources are the tables the module's tests need.
+func migrationSources() []db.Source {
+	return []db.Source{migrations.Platform, casework.Migrations, Migrations}
+}
+
 func each(t *testing.T, body func(t *testing.T, e *env)) {
-	dbtest.Each(t, []db.Source{migrations.Platform, Migrations}, func(t *testing.T, d *db.DB) {
+	dbtest.Each(t, migrationSources(), func(t *testing.T, d *db.DB) {
 		body(t, newEnv(t, d))
 	})
 }
@@ -58,6 +65,11 @@ func newEnv(t *testing.T, d *db.DB) *env {
 		return hook(ctx, ex, action, objectType, objectID, audit.OK, detail, orgPath)
 	}}
 	e.svc = &Service{DB: d, Org: e.org, Calendar: workday.New(workday.Builtin()...), Now: func() time.Time { return e.now }}
+	eng := casework.New(d, e.svc.Calendar, web.Location)
+	eng.Now = func() time.Time { return e.now }
+	if err := e.svc.UseCases(eng); err != nil {
+		t.Fatal(err)
+	}
 	ctx := sysCtx()
 	sys := auth.FromContext(ctx)
 	err := d.Tx(ctx, func(tx *db.Tx) error {

@@ -23,6 +23,8 @@ func (s *Service) Routes() []web.Route {
 	rs = append(rs, s.listRoutes()...)
 	rs = append(rs, s.objectionRoutes()...)
 	rs = append(rs, s.portalRoutes()...)
+	rs = append(rs, s.rectifyRoutes()...)
+	rs = append(rs, s.councilRoutes()...)
 	return rs
 }
 

@@ -54,6 +54,7 @@ type coverageData struct {
 	Coverage
 	Measures []string
 	Leaf     bool // the node is a community: children are compounds
+	Figures  *Figures
 }
 
 func (s *Service) coveragePage(w http.ResponseWriter, r *http.Request) {
@@ -75,6 +76,9 @@ func (s *Service) coveragePage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	cov.Trail = trail
-	render(w, r, http.StatusOK, "coverage", "property.coverage.title",
-		coverageData{Coverage: cov, Measures: measures, Leaf: cov.Node.Kind == "community"}, nil)
+	d := coverageData{Coverage: cov, Measures: measures, Leaf: cov.Node.Kind == "community"}
+	if f, err := s.Figures(r.Context(), p); err == nil {
+		d.Figures = &f
+	}
+	render(w, r, http.StatusOK, "coverage", "property.coverage.title", d, nil)
 }

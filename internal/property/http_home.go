@@ -18,6 +18,7 @@ type homeData struct {
 	Objections int
 	Overdue    int
 	Run        *Run
+	Figures    *Figures
 }
 
 func (s *Service) homePage(w http.ResponseWriter, r *http.Request) {
@@ -38,6 +39,9 @@ func (s *Service) homePage(w http.ResponseWriter, r *http.Request) {
 	}
 	if run, err := s.latestRun(ctx, false); err == nil {
 		d.Run = &run
+	}
+	if f, err := s.Figures(ctx, p); err == nil {
+		d.Figures = &f
 	}
 	render(w, r, http.StatusOK, "home", "property.title", d, nil)
 }

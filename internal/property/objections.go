@@ -389,8 +389,8 @@ type Work struct{ S *Service }
 // Module implements home.WorkSource.
 func (Work) Module() string { return "property" }
 
-// Due lists the open objections in p's scope due before horizon.
-func (w Work) Due(ctx context.Context, p *auth.Principal, horizon time.Time, limit int) ([]home.WorkItem, int, error) {
+// objectionsDue lists the open objections in p's scope due before horizon.
+func (w Work) objectionsDue(ctx context.Context, p *auth.Principal, horizon time.Time, limit int) ([]home.WorkItem, int, error) {
 	if !auth.Can(p, auth.ActHandleCase) && !auth.Can(p, auth.ActViewRecords) {
 		return nil, 0, nil
 	}

@@ -27,6 +27,9 @@ const (
 	cmdFileObjection    command = "objection.file"   // a company against a fact about itself
 	cmdAnswerObjection  command = "objection.answer" // staff with the fact in scope
 	cmdViewCompanyOwner command = "company.portal"   // a company account linked to a company
+	cmdRunCampaign      command = "campaign.run"     // start an inspect–rectify campaign over a unit in scope
+	cmdInspect          command = "campaign.inspect" // record an inspection result at a compound in scope
+	cmdCouncil          command = "council.record"   // record a council meeting or bring a dispute to it, in scope
 )
 
 // target is what a command acts on, as far as the rule needs to know.
@@ -71,8 +74,10 @@ func rule(p *auth.Principal, cmd command, t target) error {
 		return nil
 	}
 	switch cmd {
-	case cmdEditCompound, cmdCreateCompany, cmdEditCompany, cmdEditRegulation, cmdRecordFact:
+	case cmdEditCompound, cmdCreateCompany, cmdEditCompany, cmdEditRegulation, cmdRecordFact, cmdRunCampaign, cmdCouncil:
 		return staffIn(auth.ActEditRecords)
+	case cmdInspect:
+		return staffIn(auth.ActHandleCase)
 	case cmdEditChecklist, cmdEditRules, cmdRunScoring, cmdPublishRun:
 		return cityStaff()
 	case cmdPublishRules:

@@ -6,9 +6,12 @@
 // behind the public red/black list (红黑榜), with objections (异议) and the
 // company portal.
 //
-// Inspect–rectify campaigns and council meetings come later on the case
-// engine; they will feed their outcomes into credit_facts (RecordFact), which
-// the scoring reads.
+// Inspect–rectify campaigns (campaigns.go) and the four-party council
+// (council.go) run on the shared case engine (rectify_type.go): failed
+// checklist items become rectification cases assigned to the responsible
+// party, whose outcomes feed credit_facts (RecordFact), which the scoring
+// reads; disputes brought to a council are mediation cases that record the
+// level they were settled at.
 package property
 
 import (
@@ -18,6 +21,7 @@ import (
 	"net/http"
 	"time"
 
+	"anju/internal/casework"
 	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
 	"anju/internal/platform/org"
@@ -59,6 +63,8 @@ type Service struct {
 	// Orders lists a company's rectification orders for its portal; the case
 	// engine provides it when inspect–rectify campaigns land. Nil: none yet.
 	Orders OrderSource
+	// Cases is the shared case engine (rectifications, mediations); set by UseCases.
+	Cases *casework.Engine
 }
 
 // OrderSource is what the company portal asks for a company's rectification
@@ -70,6 +76,8 @@ type OrderSource interface {
 // Order is one rectification order as the company portal shows it.
 type Order struct {
 	ID       int64
+	Number   string
+	Version  int
 	Title    string
 	Compound string
 	Due      time.Time
