@@ -28,6 +28,7 @@ func (h *Handler) Routes() []web.Route {
 	rs = append(rs, h.pageRoutes()...)
 	rs = append(rs, h.publicRoutes()...)
 	rs = append(rs, h.receptionRoutes()...)
+	rs = append(rs, h.StatsRoutes()...)
 	return rs
 }
 
