@@ -172,16 +172,6 @@ func (h *Web) search(r *http.Request) (SearchResponse, Query, error) {
 	return resp, q, nil
 }
 
-func (h *Web) searchAPI(w http.ResponseWriter, r *http.Request) {
-	resp, _, err := h.search(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	web.WriteJSON(w, http.StatusOK, resp)
-}
-
 // ReservationResponse is a reservation with its facility's navigation links.
 type ReservationResponse struct {
 	Reservation

@@ -27,7 +27,7 @@ type Index struct {
 
 	mu   sync.RWMutex
 	byID map[int64]*entry
-	grid map[int64][]cellItem
+	grid map[int64]*cell
 	// since is where the next refresh starts reading: the start of the
 	// previous one less refreshOverlap (wall clock of this process).
 	since   time.Time
@@ -51,6 +51,7 @@ type entry struct {
 	plan     Plan
 	members  map[int64]struct{}
 	cell     int64
+	slot     int // of its item in grid[cell].items
 	// live occupancy
 	occFree, occCap int32
 	occObserved     int64 // unix minutes; 0: never
@@ -59,12 +60,93 @@ type entry struct {
 
 const cellDeg = 0.01 // ≈ 1.1 km north–south
 
-// cellItem is a facility in a grid cell: its position beside the pointer,
-// so the distance test of a search walks contiguous memory and follows the
-// pointer only for the facilities within the radius.
+// cell is the facilities of one grid cell. Each item holds its position
+// beside the pointer, so the distance test of a search walks contiguous
+// memory, and copies of what ranks it before the rules are applied
+// (whether it is open, its live count and size; its forecast profile in
+// hours, hour-major, so the forecasts a search reads — one hour of the week
+// — are contiguous), so a search follows the pointer only for the few
+// facilities it judges. The copies are rewritten (setItem) under the
+// index's write lock whenever the entry changes.
+type cell struct {
+	items []cellItem
+	// hours[h*stride+i] is item i's forecast for hour h of the week
+	// (profileUnknown without one); stride ≥ len(items).
+	hours  []uint8
+	stride int
+}
+
+// hourRow is the forecasts of the cell's items for hour h.
+func (c *cell) hourRow(h int) []uint8 {
+	return c.hours[h*c.stride : h*c.stride+len(c.items)]
+}
+
+func (c *cell) setProfile(i int, p *Profile) {
+	for h := range p {
+		c.hours[h*c.stride+i] = p[h]
+	}
+}
+
+// add appends an item, widening hours as a slice grows (amortised).
+func (c *cell) add(it cellItem, p *Profile) int {
+	n := len(c.items)
+	if n >= c.stride {
+		stride := max(4, 2*c.stride)
+		hours := make([]uint8, len(p)*stride)
+		for h := range p {
+			copy(hours[h*stride:h*stride+n], c.hours[h*c.stride:h*c.stride+n])
+		}
+		c.hours, c.stride = hours, stride
+	}
+	c.items = append(c.items, it)
+	c.setProfile(n, p)
+	return n
+}
+
 type cellItem struct {
-	lat, lng float64
-	e        *entry
+	lat, lng    float64
+	e           *entry
+	occObserved int64
+	occFree     int32
+	occCap      int32
+	total       int32
+	open        bool
+}
+
+var unknownProfile = func() (p Profile) {
+	for i := range p {
+		p[i] = profileUnknown
+	}
+	return p
+}()
+
+func itemOf(e *entry) (cellItem, *Profile) {
+	p := &unknownProfile
+	if e.profile != nil {
+		p = e.profile
+	}
+	return cellItem{lat: e.lat, lng: e.lng, e: e, occObserved: e.occObserved, occFree: e.occFree,
+		occCap: e.occCap, total: int32(e.f.TotalSpaces), open: e.plan.Status == Open}, p
+}
+
+// addToCell appends e's item to its cell (under the write lock).
+func addToCell(grid map[int64]*cell, e *entry) {
+	c := grid[e.cell]
+	if c == nil {
+		c = &cell{}
+		grid[e.cell] = c
+	}
+	e.slot = c.add(itemOf(e))
+}
+
+// setItem rewrites e's item after its counts or profile changed (under the
+// write lock).
+func (ix *Index) setItem(e *entry) {
+	if c := ix.grid[e.cell]; c != nil && e.slot < len(c.items) && c.items[e.slot].e == e {
+		it, p := itemOf(e)
+		c.items[e.slot] = it
+		c.setProfile(e.slot, p)
+	}
 }
 
 // refreshOverlap is how far back each refresh re-reads, to catch
@@ -73,7 +155,7 @@ const refreshOverlap = 5 * time.Second
 
 // NewIndex returns an empty index over s.
 func NewIndex(s *Service) *Index {
-	return &Index{s: s, byID: map[int64]*entry{}, grid: map[int64][]cellItem{}}
+	return &Index{s: s, byID: map[int64]*entry{}, grid: map[int64]*cell{}}
 }
 
 func cellOf(lat, lng float64) int64 {
@@ -136,12 +218,12 @@ func (ix *Index) load(ctx context.Context) error {
 	if _, err := ix.readProfiles(ctx, byID, time.Time{}, nil); err != nil {
 		return err
 	}
-	grid := map[int64][]cellItem{}
+	grid := map[int64]*cell{}
 	for _, e := range byID {
 		e.plan = PlanOf(e.f)
 		e.lat, e.lng = e.f.Lat, e.f.Lng
 		e.cell = cellOf(e.f.Lat, e.f.Lng)
-		grid[e.cell] = append(grid[e.cell], cellItem{e.lat, e.lng, e})
+		addToCell(grid, e)
 	}
 	ix.mu.Lock()
 	ix.byID, ix.grid = byID, grid
@@ -402,16 +484,18 @@ func (ix *Index) refreshOnce(ctx context.Context) error {
 			ix.removeFromCell(old)
 		}
 		ix.byID[id] = e
-		ix.grid[e.cell] = append(ix.grid[e.cell], cellItem{e.lat, e.lng, e})
+		addToCell(ix.grid, e)
 	}
 	for _, o := range occ {
 		if e := ix.byID[o.id]; e != nil {
 			e.occFree, e.occCap, e.occObserved = o.free, o.cap, o.observed
+			ix.setItem(e)
 		}
 	}
 	for _, p := range prof {
 		if e := ix.byID[p.id]; e != nil {
 			e.profile = p.p
+			ix.setItem(e)
 		}
 	}
 	ix.since = start.Add(-refreshOverlap)
@@ -420,11 +504,20 @@ func (ix *Index) refreshOnce(ctx context.Context) error {
 }
 
 func (ix *Index) removeFromCell(e *entry) {
-	list := ix.grid[e.cell]
-	for i, x := range list {
+	c := ix.grid[e.cell]
+	if c == nil {
+		return
+	}
+	for i, x := range c.items {
 		if x.e == e {
-			list[i] = list[len(list)-1]
-			ix.grid[e.cell] = list[:len(list)-1]
+			last := len(c.items) - 1
+			c.items[i] = c.items[last]
+			for h := 0; h < len(Profile{}); h++ {
+				c.hours[h*c.stride+i] = c.hours[h*c.stride+last]
+			}
+			c.items[i].e.slot = i
+			c.items[last] = cellItem{}
+			c.items = c.items[:last]
 			return
 		}
 	}
@@ -465,7 +558,7 @@ func (ix *Index) Put(f Facility, members []int64, free, capacity int, observed i
 		ix.removeFromCell(old)
 	}
 	ix.byID[f.ID] = e
-	ix.grid[e.cell] = append(ix.grid[e.cell], cellItem{e.lat, e.lng, e})
+	addToCell(ix.grid, e)
 	ix.loaded = true
 	ix.version++
 }

@@ -92,12 +92,13 @@ func slotsOf(starts, ends time.Time) (int64, int64) {
 const MaxStay = 48 * time.Hour
 
 // Reserve holds capacity for the driver p over the window, or fails with
-// ErrFull. The ledger rows of the window are created if missing, then all
-// incremented in one conditional UPDATE that only touches rows below their
-// capacity; unless it touched every slot, the transaction rolls back. That
-// is the whole invariant, on SQLite (one writer) and PostgreSQL (row locks,
-// re-checked after a concurrent commit) alike, across any number of
-// processes: no lock in this process is relied upon.
+// ErrFull. One conditional upsert takes the window's ledger rows: it
+// creates those missing (holding this reservation) and increments the
+// others only where below their capacity; unless it took every slot, the
+// transaction rolls back. That is the whole invariant, on SQLite (one
+// writer) and PostgreSQL (row locks, re-checked after a concurrent commit)
+// alike, across any number of processes: no lock in this process is
+// relied upon.
 func (s *Service) Reserve(ctx context.Context, p *auth.Principal, req ReserveRequest) (Reservation, error) {
 	var res Reservation
 	if p.UserID == 0 || !auth.Can(p, auth.ActSubmit) {
@@ -127,7 +128,7 @@ func (s *Service) Reserve(ctx context.Context, p *auth.Principal, req ReserveReq
 		// (on SQLite the writer is one connection; the less it holds, the
 		// more reservations per second); inside it, one read of the
 		// version proves they are still current, else the whole is redone.
-		pre, err := s.prepareReservation(ctx, p, req, sa, sb)
+		pre, err := s.prepareReservation(ctx, p, req, sa, sb, attempt > 0)
 		if err != nil {
 			return res, err
 		}
@@ -154,13 +155,55 @@ type prepared struct {
 	caps []int
 }
 
-func (s *Service) prepareReservation(ctx context.Context, p *auth.Principal, req ReserveRequest, sa, sb int64) (prepared, error) {
-	f, err := getFacility(ctx, s.DB, nil, req.FacilityID)
+// heldFacility is a facility with its rules and suspensions as read at
+// one version (every change to them moves the version).
+type heldFacility struct {
+	f  Facility
+	at time.Time
+}
+
+const (
+	heldSlots = 4096
+	heldFor   = 10 * time.Second
+)
+
+// reservationFacility reads a facility with its rules and suspensions for
+// a reservation — from the copy a recent reservation read, unless fresh.
+// A copy may be stale only if another process changed the facility; the
+// reservation's write then finds the version moved and is redone fresh.
+func (s *Service) reservationFacility(ctx context.Context, id int64, fresh bool) (Facility, bool, error) {
+	slot := &s.held[uint64(id)%heldSlots]
+	if !fresh {
+		if h := slot.Load(); h != nil && h.f.ID == id && time.Since(h.at) < heldFor {
+			return h.f, true, nil
+		}
+	}
+	f, err := getFacility(ctx, s.DB, nil, id)
+	if err != nil {
+		return f, false, err
+	}
+	slot.Store(&heldFacility{f: f, at: time.Now()})
+	return f, false, nil
+}
+
+func (s *Service) prepareReservation(ctx context.Context, p *auth.Principal, req ReserveRequest, sa, sb int64, fresh bool) (prepared, error) {
+	f, cached, err := s.reservationFacility(ctx, req.FacilityID, fresh)
 	if errors.Is(err, db.ErrNotFound) {
 		return prepared{}, ferr("facility_id", "not_found", "停车场不存在", "No such car park")
 	} else if err != nil {
 		return prepared{}, err
 	}
+	pre, err := s.prepareWith(ctx, p, f, sa, sb)
+	if err != nil && cached {
+		// A refusal is never given from a copy: the write, which would
+		// catch a stale one, is not reached.
+		return s.prepareReservation(ctx, p, req, sa, sb, true)
+	}
+	return pre, err
+}
+
+func (s *Service) prepareWith(ctx context.Context, p *auth.Principal, f Facility, sa, sb int64) (prepared, error) {
+	var err error
 	member := false
 	for _, r := range f.Rules {
 		if r.Eligibility == Registered {
@@ -189,71 +232,102 @@ func (s *Service) prepareReservation(ctx context.Context, p *auth.Principal, req
 func (s *Service) reserveTx(ctx context.Context, tx *db.Tx, p *auth.Principal, req ReserveRequest, pre prepared, sa, sb int64, now time.Time) (Reservation, error) {
 	res := Reservation{}
 	f, caps := pre.f, pre.caps
-	// On PostgreSQL the facility row is share-locked: reservations run side
-	// by side, while a change of rules or a suspension (which updates the
-	// row, then reconciles the ledger) waits for them or makes them redo.
-	// SQLite's single writer gives the same order by itself.
-	q := `SELECT version FROM parking_facilities WHERE id = ?`
-	if tx.Dialect() == db.Postgres {
-		q += ` FOR SHARE`
-	}
-	var version int64
-	if err := tx.QueryRow(ctx, q, f.ID).Scan(&version); err != nil {
-		return res, err
-	}
-	if version != f.Version {
-		return res, errChanged
-	}
 	d := s.Days()
 	a, b := sa*SlotMinutes, sb*SlotMinutes
-	if err := ensureSlots(ctx, tx, f.ID, sa, caps); err != nil {
-		return res, err
-	}
-	r, err := tx.Exec(ctx, `UPDATE parking_slots SET reserved = reserved + 1
-		WHERE facility_id = ? AND slot >= ? AND slot < ? AND reserved < capacity`, f.ID, sa, sb)
+	// One statement takes a space in every slot of the window: it creates
+	// the ledger rows that do not exist yet (holding this reservation) and
+	// increments the others only where below their capacity — and does
+	// either only if the facility is still at the version the capacities
+	// were computed from. On PostgreSQL the facility row is share-locked
+	// by it first: reservations run side by side, while a change of rules
+	// or a suspension (which updates the row, then reconciles the ledger)
+	// waits for them or makes them redo. SQLite's single writer gives the
+	// same order by itself. Unless every slot was taken, the transaction
+	// rolls back the rows it did touch.
+	n, err := takeSlots(ctx, tx, f.ID, f.Version, sa, caps)
 	if err != nil {
 		return res, err
 	}
-	if n, err := r.RowsAffected(); err != nil {
-		return res, err
-	} else if n != sb-sa {
-		return res, ErrFull // the transaction rolls back the rows it did touch
+	if n != sb-sa {
+		// Full, or the facility changed: only a failure pays this read.
+		var version int64
+		if err := tx.QueryRow(ctx, `SELECT version FROM parking_facilities WHERE id = ?`, f.ID).Scan(&version); err != nil {
+			return res, err
+		}
+		if version != f.Version {
+			return res, errChanged
+		}
+		return res, ErrFull
 	}
 	res = Reservation{FacilityID: f.ID, FacilityName: f.Name, OrgPath: f.OrgPath, UserID: p.UserID, Plate: req.Plate,
 		Starts: TimeOf(a), Ends: TimeOf(b), Status: Booked, PriceCents: f.Tariff.Price(a, b, d), CreatedAt: now,
 		SlotFrom: sa, SlotTo: sb}
-	if err := tx.QueryRow(ctx, `INSERT INTO parking_reservations (facility_id, org_path, user_id, plate, starts_at, ends_at,
-		slot_from, slot_to, status, price_cents, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		res.FacilityID, res.OrgPath, res.UserID, res.Plate, res.Starts, res.Ends, sa, sb, Booked, res.PriceCents, now).Scan(&res.ID); err != nil {
-		return res, err
-	}
-	// The event is written after the slot rows are locked by the UPDATE, so
-	// events touching the same slots are numbered in commit order: the
-	// history replays exactly.
-	if err := event(ctx, tx, res.ID, f.ID, "reserve", sa, sb, 1, now); err != nil {
-		return res, err
+	// The event is written after the slot rows are locked, so events
+	// touching the same slots are numbered in commit order: the history
+	// replays exactly. On PostgreSQL the reservation and its event are one
+	// statement.
+	if tx.Dialect() == db.Postgres {
+		if err := tx.QueryRow(ctx, `WITH r AS (INSERT INTO parking_reservations (facility_id, org_path, user_id, plate,
+			starts_at, ends_at, slot_from, slot_to, status, price_cents, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id)
+			INSERT INTO parking_reservation_events (reservation_id, facility_id, kind, slot_from, slot_to, delta, at)
+			SELECT id, CAST(? AS BIGINT), 'reserve', CAST(? AS BIGINT), CAST(? AS BIGINT), 1, CAST(? AS TIMESTAMPTZ) FROM r
+			RETURNING reservation_id`,
+			res.FacilityID, res.OrgPath, res.UserID, res.Plate, res.Starts, res.Ends, sa, sb, Booked, res.PriceCents, now,
+			f.ID, sa, sb, now).Scan(&res.ID); err != nil {
+			return res, err
+		}
+	} else {
+		if err := tx.QueryRow(ctx, `INSERT INTO parking_reservations (facility_id, org_path, user_id, plate, starts_at, ends_at,
+			slot_from, slot_to, status, price_cents, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			res.FacilityID, res.OrgPath, res.UserID, res.Plate, res.Starts, res.Ends, sa, sb, Booked, res.PriceCents, now).Scan(&res.ID); err != nil {
+			return res, err
+		}
+		if err := event(ctx, tx, res.ID, f.ID, "reserve", sa, sb, 1, now); err != nil {
+			return res, err
+		}
 	}
 	return res, audit.Record(ctx, tx, audit.Entry{Action: "parking.reservation.create", ObjectType: "parking_reservation",
 		ObjectID: strconv.FormatInt(res.ID, 10), Detail: fmt.Sprintf("facility %d %s–%s %s", f.ID,
 			res.Starts.Format(time.RFC3339), res.Ends.Format(time.RFC3339), maskPlate(res.Plate)), OrgPath: f.OrgPath})
 }
 
-// ensureSlots creates the ledger rows of a window that do not exist yet,
-// with the capacity the rules give each.
-func ensureSlots(ctx context.Context, tx *db.Tx, facility, from int64, caps []int) error {
+// takeSlots takes one space in each ledger slot from, from+1, … of
+// facility (creating the missing rows with capacities caps, each at least
+// 1, holding this one), provided the facility is at version; it returns
+// how many slots it took. The statement text depends only on the number of
+// slots, so the driver's statement cache keeps it prepared.
+func takeSlots(ctx context.Context, tx *db.Tx, facility, version, from int64, caps []int) (int64, error) {
+	var took int64
 	for start := 0; start < len(caps); start += 200 {
 		end := min(start+200, len(caps))
-		args := make([]any, 0, (end-start)*3)
+		args := make([]any, 0, (end-start)*2+3)
+		args = append(args, facility)
 		for i := start; i < end; i++ {
-			args = append(args, facility, from+int64(i), caps[i])
+			args = append(args, from+int64(i), caps[i])
 		}
-		q := `INSERT INTO parking_slots (facility_id, slot, capacity, reserved) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, 0), ", end-start), ", ") + ` ON CONFLICT DO NOTHING`
-		if _, err := tx.Exec(ctx, q, args...); err != nil {
-			return err
+		args = append(args, facility, version)
+		// PostgreSQL needs the parameters' types; SQLite parses less without.
+		lock, first, row := "", "?", "(?, ?), "
+		if tx.Dialect() == db.Postgres {
+			lock, first, row = ` FOR SHARE`, "CAST(? AS BIGINT)", "(CAST(? AS BIGINT), CAST(? AS BIGINT)), "
 		}
+		q := `INSERT INTO parking_slots (facility_id, slot, capacity, reserved)
+			SELECT ` + first + `, s.column1, s.column2, 1 FROM (VALUES ` +
+			strings.TrimSuffix(strings.Repeat(row, end-start), ", ") + `) AS s
+			WHERE EXISTS (SELECT 1 FROM parking_facilities WHERE id = ? AND version = ?` + lock + `)
+			ON CONFLICT (facility_id, slot) DO UPDATE SET reserved = parking_slots.reserved + 1
+			WHERE parking_slots.reserved < parking_slots.capacity`
+		r, err := tx.Exec(ctx, q, args...)
+		if err != nil {
+			return took, err
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return took, err
+		}
+		took += n
 	}
-	return nil
+	return took, nil
 }
 
 func event(ctx context.Context, tx *db.Tx, res, facility int64, kind string, from, to int64, delta int, now time.Time) error {

@@ -87,6 +87,15 @@ func (q *Query) Normalize() {
 // that take the whole stay, ranked — those with free spaces first, then
 // unknown, then full; within each, the shortest walk, then the lowest price.
 // calendarGap reports whether some day of the stay had no calendar data.
+//
+// The tier (free, unknown, full) of a facility that takes the stay does not
+// depend on how many spaces it opens to it (a count is capped at the
+// capacity, which is positive), so tier and walk — the two leading keys of
+// the ranking — are known from the position and the counts alone. The
+// facilities within the radius are put in a heap on those keys and the
+// rules (the costliest part of judging) are applied only to those popped
+// in order, until limit of them take the stay and the next one ranks
+// strictly after the last taken; only those are priced and fully ranked.
 func (ix *Index) Search(q Query) (hits []Hit, calendarGap bool) {
 	q.Normalize()
 	d := ix.s.Days()
@@ -97,27 +106,121 @@ func (ix *Index) Search(q Query) (hits []Hit, calendarGap bool) {
 	c1 := cellOf(box.MaxLat, box.MaxLng)
 	lat0, lat1 := c0>>32, c1>>32
 	lng0, lng1 := int64(int32(uint32(c0))), int64(int32(uint32(c1)))
-	cp := candPool.Get().(*[]cand)
-	cands := (*cp)[:0]
+	sc := scratchPool.Get().(*searchScratch)
+	pre := sc.pre[:0]
+	cands := sc.cands[:0]
+	live := ctx.a <= ctx.now+int64(LiveHorizon/time.Minute)
+	dowHour := d.DowHour(ctx.a)
 	ix.mu.RLock()
 	for la := lat0; la <= lat1; la++ {
 		for ln := lng0; ln <= lng1; ln++ {
-			for _, it := range ix.grid[la<<32|int64(uint32(int32(ln)))] {
+			c := ix.grid[la<<32|int64(uint32(int32(ln)))]
+			if c == nil {
+				continue
+			}
+			var forecast []uint8
+			if !live {
+				forecast = c.hourRow(dowHour)
+			}
+			for i := range c.items {
+				it := &c.items[i]
 				dy, dx := (it.lat-q.Dest.Lat)*ctx.kLat, (it.lng-q.Dest.Lng)*ctx.kLng
 				if dx*dx+dy*dy > ctx.r2 {
 					continue
 				}
-				if cd, ok := ctx.judgeCand(it.e); ok {
-					cands = append(cands, cd)
+				dist := geo.Haversine(q.Dest, geo.Point{Lat: it.lat, Lng: it.lng})
+				if dist > q.Radius {
+					continue
 				}
+				if !it.open {
+					continue
+				}
+				tier := uint64(1)
+				v := uint8(profileUnknown)
+				if !live {
+					v = forecast[i]
+				}
+				if x, ok := ctx.rawFree(it.occObserved, it.occFree, it.occCap, v, it.total, live); ok {
+					switch {
+					case x > 0:
+						tier = 0
+					case x == 0:
+						tier = 2
+					}
+				}
+				walkR := math.Round(dist * geo.WalkDetourFactor)
+				pre = append(pre, preCand{key: tier<<48 | uint64(walkR), dist: dist, e: it.e})
 			}
+		}
+	}
+	// Pop in (tier, walk) order, judging each, until limit are taken and
+	// the next ranks strictly after the last taken.
+	heapify(pre)
+	for len(pre) > 0 {
+		top := pre[0]
+		if len(cands) >= q.Limit && top.key != cands[len(cands)-1].key {
+			break
+		}
+		n := len(pre) - 1
+		pre[0] = pre[n]
+		pre = pre[:n]
+		if n > 0 {
+			siftDown(pre, 0)
+		}
+		if cd, ok := ctx.admitCand(top.e, top.dist, live, dowHour); ok {
+			cd.key = top.key
+			cands = append(cands, cd)
 		}
 	}
 	hits = ctx.top(cands, q.Limit)
 	ix.mu.RUnlock() // top reads the facilities' tariffs
-	*cp = cands[:0]
-	candPool.Put(cp)
+	sc.pre, sc.cands = pre[:0], cands[:0]
+	scratchPool.Put(sc)
 	return hits, calendarGap
+}
+
+// preCand is a facility within the radius before the rules are applied:
+// key is tier<<48 | walk rounded to the metre, the ranking's leading keys.
+type preCand struct {
+	key  uint64
+	dist float64
+	e    *entry
+}
+
+type searchScratch struct {
+	pre   []preCand
+	cands []cand
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &searchScratch{pre: make([]preCand, 0, 1024), cands: make([]cand, 0, 128)}
+}}
+
+// heapify makes h a min-heap on key.
+func heapify(h []preCand) {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		siftDown(h, i)
+	}
+}
+
+func siftDown(h []preCand, i int) {
+	n := len(h)
+	x := h[i]
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if r := c + 1; r < n && h[r].key < h[c].key {
+			c = r
+		}
+		if h[c].key >= x.key {
+			break
+		}
+		h[i] = h[c]
+		i = c
+	}
+	h[i] = x
 }
 
 // cand is a facility that takes the stay, as compact as the ranking needs
@@ -127,6 +230,7 @@ type cand struct {
 	dist  float64
 	walkR float64 // the walk rounded to the metre, as ranked
 	price int64
+	key   uint64 // tier<<48 | walkR (Search only)
 	cap   int32
 	free  int32
 	rule  int16
@@ -134,28 +238,10 @@ type cand struct {
 	tier  uint8
 }
 
-var candPool = sync.Pool{New: func() any { s := make([]cand, 0, 512); return &s }}
-
-// top ranks candidates and returns the first limit as hits. Pricing every
-// stay is the costliest step of judging, and price only breaks ties of
-// tier and walk, so candidates are first ordered by tier and walk; only the
-// first limit — and any tied with the last of them — are priced and fully
-// ranked.
+// top prices the candidates (the first limit by tier and walk, and any
+// tied with the last of them), ranks them fully and returns the first
+// limit as hits.
 func (c *searchCtx) top(cands []cand, limit int) []Hit {
-	slices.SortFunc(cands, func(x, y cand) int {
-		if x.tier != y.tier {
-			return int(x.tier) - int(y.tier)
-		}
-		return cmpFloat(x.walkR, y.walkR)
-	})
-	n := min(limit, len(cands))
-	if n > 0 {
-		last := cands[n-1]
-		for n < len(cands) && cands[n].tier == last.tier && cands[n].walkR == last.walkR {
-			n++
-		}
-	}
-	cands = cands[:n]
 	for i := range cands {
 		cands[i].price = cands[i].e.f.Tariff.Price(c.a, c.b, c.d)
 	}
@@ -256,6 +342,24 @@ func (c *searchCtx) hitOf(cd cand) Hit {
 	return h
 }
 
+// rawFree is the facility's free count at arrival before it is capped at
+// the stay's capacity (the live count when arriving now and it is fresh,
+// else the forecast), and false when unknown. Capped at a positive
+// capacity it keeps its sign, so it alone gives the tier.
+// forecast is the profile's value for the hour of arrival (profileUnknown
+// without a profile).
+func (c *searchCtx) rawFree(observed int64, free, capacity int32, forecast uint8, total int32, live bool) (int, bool) {
+	if live {
+		// Arriving now: the live count, if fresh; stale data is unknown, never free.
+		if observed != 0 && c.now-observed <= c.stale && capacity > 0 {
+			return int(free), true
+		}
+	} else if forecast != profileUnknown {
+		return int(math.Round(float64(forecast) / 250 * float64(total))), true
+	}
+	return 0, false
+}
+
 func (c *searchCtx) judgeCand(e *entry) (cand, bool) {
 	dy, dx := (e.lat-c.q.Dest.Lat)*c.kLat, (e.lng-c.q.Dest.Lng)*c.kLng
 	if dx*dx+dy*dy > c.r2 {
@@ -265,6 +369,11 @@ func (c *searchCtx) judgeCand(e *entry) (cand, bool) {
 	if dist > c.q.Radius {
 		return cand{}, false
 	}
+	return c.admitCand(e, dist, c.a <= c.now+int64(LiveHorizon/time.Minute), c.d.DowHour(c.a))
+}
+
+// admitCand applies the rules to a facility within the radius.
+func (c *searchCtx) admitCand(e *entry, dist float64, live bool, dowHour int) (cand, bool) {
 	need := c.q.Need
 	if e.members != nil && c.q.UserID != 0 {
 		_, need.Member = e.members[c.q.UserID]
@@ -275,15 +384,12 @@ func (c *searchCtx) judgeCand(e *entry) (cand, bool) {
 	}
 	cd := cand{e: e, dist: dist, walkR: math.Round(dist * geo.WalkDetourFactor), cap: int32(capacity), free: -1,
 		rule: int16(ri), via: via}
-	if c.a <= c.now+int64(LiveHorizon/time.Minute) {
-		// Arriving now: the live count, if fresh; stale data is unknown, never free.
-		if e.occObserved != 0 && c.now-e.occObserved <= c.stale && e.occCap > 0 {
-			cd.free = int32(min(int(e.occFree), capacity))
-		}
-	} else if e.profile != nil {
-		if v := e.profile[c.d.DowHour(c.a)]; v != profileUnknown {
-			cd.free = int32(min(int(math.Round(float64(v)/250*float64(e.f.TotalSpaces))), capacity))
-		}
+	v := uint8(profileUnknown)
+	if !live && e.profile != nil {
+		v = e.profile[dowHour]
+	}
+	if x, ok := c.rawFree(e.occObserved, e.occFree, e.occCap, v, int32(e.f.TotalSpaces), live); ok {
+		cd.free = int32(min(x, capacity))
 	}
 	switch {
 	case cd.free > 0:

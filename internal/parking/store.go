@@ -34,6 +34,10 @@ type Service struct {
 
 	days      atomic.Pointer[Days]
 	daysCheck atomic.Int64 // unix nanoseconds of the last look at the calendar's years
+
+	// held keeps facilities recently read by reservations (see
+	// reservationFacility), direct-mapped by id.
+	held [heldSlots]atomic.Pointer[heldFacility]
 }
 
 // NewService returns a service with the defaults filled in.
