@@ -17,6 +17,7 @@ import (
 type propertyFixture struct {
 	compound, company, fact, objection, regulation int64
 	campaign, rectification, meeting, mediation    int64
+	photo                                          int64
 }
 
 var propertyFixtures = map[*testCity]*propertyFixture{}
@@ -94,11 +95,18 @@ func propertyB(t *testing.T, tc *testCity) *propertyFixture {
 		t.Fatal(err)
 	}
 	f.campaign = camp.ID
-	ins, err := svc.RecordResult(ctx, camp.ID, property.ResultInput{CompoundID: comp.ID, ItemID: item.ID, Note: "未公示"}, nil)
+	// The failed item is recorded with a photo (a PNG signature is all the
+	// sniffing needs).
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00")
+	ins, err := svc.RecordResult(ctx, camp.ID, property.ResultInput{CompoundID: comp.ID, ItemID: item.ID, Note: "未公示"},
+		[]property.Photo{{Name: "现场.png", Data: png}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.rectification = ins.CaseID
+	if err := tc.App.DB.QueryRow(ctx, `SELECT id FROM case_attachments WHERE case_id = ?`, ins.CaseID).Scan(&f.photo); err != nil {
+		t.Fatal(err)
+	}
 	m, err := svc.RecordMeeting(ctx, property.MeetingInput{CompoundID: comp.ID, HeldOn: "2026-03-05", Agenda: "停车", Minutes: "纪要"})
 	if err != nil {
 		t.Fatal(err)
@@ -130,5 +138,6 @@ func init() {
 	fixtures["property_campaign"] = func(t *testing.T, tc *testCity) string { return fmt.Sprint(propertyB(t, tc).campaign) }
 	fixtures["property_rectification"] = func(t *testing.T, tc *testCity) string { return fmt.Sprint(propertyB(t, tc).rectification) }
 	fixtures["property_meeting"] = func(t *testing.T, tc *testCity) string { return fmt.Sprint(propertyB(t, tc).meeting) }
+	fixtures["property_photo"] = func(t *testing.T, tc *testCity) string { return fmt.Sprint(propertyB(t, tc).photo) }
 	fixtures["property_mediation"] = func(t *testing.T, tc *testCity) string { return fmt.Sprint(propertyB(t, tc).mediation) }
 }

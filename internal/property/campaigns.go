@@ -457,7 +457,9 @@ func (s *Service) Rectification(ctx context.Context, id int64) (Rectification, c
 	if out.Events, err = s.Cases.Timeline(ctx, id); err != nil {
 		return out, ctx, err
 	}
-	if out.Photos, err = s.Cases.Attachments(ctx, id); err != nil {
+	// The photos belong to whoever may see the case (rectAccess above): the
+	// responsible company sees the photos of its own problem.
+	if out.Photos, err = s.Cases.Attachments(auth.WithPrincipal(ctx, auth.System("property")), id); err != nil {
 		return out, ctx, err
 	}
 	if out.Photos == nil {

@@ -25,6 +25,8 @@ func (s *Service) Routes() []web.Route {
 	rs = append(rs, s.portalRoutes()...)
 	rs = append(rs, s.rectifyRoutes()...)
 	rs = append(rs, s.councilRoutes()...)
+	rs = append(rs, s.ledgerRoutes()...)
+	rs = append(rs, s.mediationLedgerRoutes()...)
 	return rs
 }
 

@@ -28,7 +28,9 @@ func (s *Service) rectifyRoutes() []web.Route {
 		{Pattern: "POST /property/campaigns/{id}/results", Access: handleGate, Resource: "property_campaign", Handler: s.resultPost,
 			MaxBody: maxPhotos*maxPhotoBytes + 1<<20},
 		{Pattern: "GET /property/rectifications/{id}", Access: viewGate, Resource: "property_rectification", Handler: s.rectificationPage},
-		{Pattern: "POST /property/rectifications/{id}/act", Access: handleGate, Resource: "property_rectification", Handler: s.rectificationAct},
+		// viewGate: a leader supervises too; the engine decides each action
+		// (role × scope × state), e.g. supervise and cancel from a higher level.
+		{Pattern: "POST /property/rectifications/{id}/act", Access: viewGate, Resource: "property_rectification", Handler: s.rectificationAct},
 		{Pattern: "POST /property/my/orders", Access: company, Handler: s.portalRespond},
 
 		{Pattern: "GET /api/v1/property/figures", Access: viewGate, Handler: s.apiFigures, Doc: &web.APIDoc{
@@ -363,16 +365,31 @@ func (s *Service) resultPost(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, back, web.T(web.LangOf(r), "property.rect.recorded"))
 }
 
+// rectPage is a rectification case as its page shows it; Failed names the
+// action whose form the errors belong to.
+type rectPage struct {
+	Rectification
+	Failed     string
+	Supervised bool
+}
+
 func (s *Service) rectificationPage(w http.ResponseWriter, r *http.Request) {
-	rc, _, err := s.Rectification(r.Context(), pathInt(r, "id"))
+	s.renderRectification(w, r, pathInt(r, "id"), http.StatusOK, "", nil)
+}
+
+func (s *Service) renderRectification(w http.ResponseWriter, r *http.Request, id int64, status int, failed string, errs map[string]string) {
+	rc, _, err := s.Rectification(r.Context(), id)
 	if err != nil {
 		casework.PageFail(w, r, err)
 		return
 	}
-	v := web.NewView(r, "property", rc)
+	v := web.NewView(r, "property", rectPage{Rectification: rc, Failed: failed, Supervised: rc.Case.Flags.Has(casework.FlagSupervised)})
 	v.Title = rc.Case.Number
-	v.Errors = map[string]string{}
-	pages.Render(w, r, http.StatusOK, "rectification", v)
+	if errs == nil {
+		errs = map[string]string{}
+	}
+	v.Errors = errs
+	pages.Render(w, r, status, "rectification", v)
 }
 
 func (s *Service) rectificationAct(w http.ResponseWriter, r *http.Request) {
@@ -388,12 +405,19 @@ func (s *Service) rectificationAct(w http.ResponseWriter, r *http.Request) {
 		f = r.PostForm
 	}
 	version, _ := strconv.Atoi(f.Get("version"))
-	_, err := s.ActOnRectification(r.Context(), id, version, f.Get("action"), casework.Input{Text: f.Get("text"), Reason: f.Get("reason")})
+	action := f.Get("action")
+	_, err := s.ActOnRectification(r.Context(), id, version, action, casework.Input{Text: f.Get("text"), Reason: f.Get("reason")})
 	if err != nil {
+		// Field errors go beside the field of the form that was sent.
+		if m, ok := fieldMessages(web.LangOf(r), err); ok {
+			s.renderRectification(w, r, id, http.StatusUnprocessableEntity, action, m)
+			return
+		}
 		formFail(w, r, back, err)
 		return
 	}
-	redirect(w, r, back, web.T(web.LangOf(r), "property.rect.done"))
+	l := web.LangOf(r)
+	redirect(w, r, back, web.T(l, "property.rect.done_action", web.T(l, "property.rect.act."+action)))
 }
 
 // portalRespond: a company account answers one of its orders.
