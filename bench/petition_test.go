@@ -1041,7 +1041,7 @@ func petSubmission(r *rand.Rand, u petUnits) []byte {
 	compound := petCompounds[r.IntN(len(petCompounds))]
 	d := u.districts[r.IntN(len(u.districts))]
 	sub := map[string]any{
-		"kind": []string{petition.KindComplaint, petition.KindAppeal, petition.KindSuggestion}[petPick(r, []float64{0.4, 0.35, 0.25})],
+		"kind":     []string{petition.KindComplaint, petition.KindAppeal, petition.KindSuggestion}[petPick(r, []float64{0.4, 0.35, 0.25})],
 		"category": cat.Code, "subcategory": cat.Subs[r.IntN(len(cat.Subs))],
 		"title":   compound + txt[0],
 		"body":    txt[1] + "，多次与相关单位沟通未果，请求有关部门尽快调查处理。",
