@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"anju/internal/platform/auth"
@@ -118,90 +119,137 @@ func (e *Engine) calendarStamp() string { return fmt.Sprint(e.Cal.Years()) }
 // FlagDeadlineAssumed, now that more years may be loaded: the response
 // clock from receipt, the stage from its recorded start, the whole-case
 // period from its start and length. A case whose deadlines no longer need
-// an assumption loses the flag. Each case changes in its own transaction,
-// version bumped, with a timeline entry when a date moved.
+// an assumption loses the flag. Each case that changes does so in its own
+// transaction, version bumped, with a timeline entry when a date moved;
+// cases that come out the same are not written.
 func (e *Engine) RecomputeAssumed(ctx context.Context) (int, error) {
 	ctx = auth.WithPrincipal(ctx, auth.System("casework calendar"))
-	rows, err := e.DB.Query(ctx, `SELECT id FROM cases WHERE closed_at IS NULL AND (flags & ?) <> 0 ORDER BY id LIMIT 5000`,
-		int64(FlagDeadlineAssumed))
-	if err != nil {
-		return 0, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	n := 0
-	for _, id := range ids {
-		err := e.DB.Tx(ctx, func(tx *db.Tx) error {
-			c, t, err := e.load(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			before := c
-			assumed := false
-			at := func(from time.Time, p Period) (time.Time, error) {
-				due, a, err := e.DeadlineAssumed(from, p)
-				assumed = assumed || a
-				return due, err
-			}
-			if !c.ResponseDueAt.IsZero() && t.Response != nil {
-				if rp, err := t.Response(ctx); err == nil && rp != nil {
-					if c.ResponseDueAt, err = at(c.ReceivedAt, *rp); err != nil {
-						return err
-					}
-				}
-			}
-			if from, p, ok := stageOf(&c); ok && !c.StageDueAt.IsZero() {
-				if c.StageDueAt, err = at(from, p); err != nil {
-					return err
-				}
-			}
-			if !c.FinalDueAt.IsZero() && c.FinalFrom != "" {
-				fd, err := workday.ParseDate(c.FinalFrom)
-				if err != nil {
-					return err
-				}
-				unit := DayUnit(c.DataString("final_unit"))
-				if unit == "" {
-					unit = CalendarDays
-				}
-				if c.FinalDueAt, err = at(fd.In(e.Loc), Period{c.FinalDays, unit}); err != nil {
-					return err
-				}
-			}
-			if !assumed {
-				c.Flags &^= FlagDeadlineAssumed
-			}
-			recomputeDue(&c)
-			c.UpdatedAt = e.now()
-			ok, err := updateCase(ctx, tx, &c, before.Version)
-			if err != nil || !ok {
-				return err // a command got there first: the next sweep tries again
-			}
-			if !c.DueAt.Equal(before.DueAt) || !c.FinalDueAt.Equal(before.FinalDueAt) || !c.StageDueAt.Equal(before.StageDueAt) {
-				ev := Event{CaseID: c.ID, At: c.UpdatedAt, Kind: "deadlines_recounted", ActorName: "casework calendar",
-					ActorRole: string(auth.SystemRole), FromState: c.State, ToState: c.State, Public: true,
-					Text: "节假日安排已导入，办理期限按法定节假日重新计算", Data: map[string]any{
-						"final_due": c.FinalDueAt, "stage_due": c.StageDueAt, "response_due": c.ResponseDueAt}}
-				if err := insertEvent(ctx, tx, &ev); err != nil {
-					return err
-				}
-			}
-			n++
-			return e.audit(ctx, tx, t.Name+".recount_deadlines", &c, c.Number)
-		})
+	var after int64
+	for {
+		// The flagged open cases a batch at a time, whole rows, from the
+		// partial index cases_assumed (whose predicate this repeats, with
+		// the flag as a literal). Counted again with the same years most
+		// come out the same: those are only read, never written.
+		rows, err := e.DB.Query(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.closed_at IS NULL AND (c.flags & `+
+			strconv.FormatInt(int64(FlagDeadlineAssumed), 10)+`) <> 0 AND c.id > ? ORDER BY c.id LIMIT ?`, after, sweepBatch)
 		if err != nil {
 			return n, err
 		}
+		var changed []int64
+		read := 0
+		for rows.Next() {
+			c, err := scanCase(rows)
+			if err != nil {
+				rows.Close()
+				return n, err
+			}
+			read++
+			after = c.ID
+			t, ok := e.Type(c.Type)
+			if !ok {
+				continue
+			}
+			if ch, err := e.recount(ctx, &c, t); err != nil {
+				rows.Close()
+				return n, err
+			} else if ch {
+				changed = append(changed, c.ID)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return n, err
+		}
+		for _, id := range changed {
+			wrote := false
+			err := e.DB.Tx(ctx, func(tx *db.Tx) error {
+				c, t, err := e.load(ctx, tx, id)
+				if errors.Is(err, db.ErrNotFound) {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				before := c
+				changed, err := e.recount(ctx, &c, t)
+				if err != nil || !changed {
+					return err
+				}
+				c.UpdatedAt = e.now()
+				ok, err := updateCase(ctx, tx, &c, before.Version)
+				if err != nil || !ok {
+					return err // a command got there first: the next recount tries again
+				}
+				if !c.DueAt.Equal(before.DueAt) || !c.FinalDueAt.Equal(before.FinalDueAt) || !c.StageDueAt.Equal(before.StageDueAt) {
+					ev := Event{CaseID: c.ID, At: c.UpdatedAt, Kind: "deadlines_recounted", ActorName: "casework calendar",
+						ActorRole: string(auth.SystemRole), FromState: c.State, ToState: c.State, Public: true,
+						Text: "节假日安排已导入，办理期限按法定节假日重新计算", Data: map[string]any{
+							"final_due": c.FinalDueAt, "stage_due": c.StageDueAt, "response_due": c.ResponseDueAt}}
+					if err := insertEvent(ctx, tx, &ev); err != nil {
+						return err
+					}
+				}
+				wrote = true
+				return e.audit(ctx, tx, t.Name+".recount_deadlines", &c, c.Number)
+			})
+			if err != nil {
+				return n, err
+			}
+			if wrote {
+				n++
+			}
+		}
+		if read < sweepBatch {
+			return n, nil
+		}
 	}
-	return n, nil
+}
+
+// recount counts c's open deadlines again with the calendar's years as they
+// are now and tells whether anything changed (a date, or the flag that one
+// was assumed).
+func (e *Engine) recount(ctx context.Context, c *Case, t *Type) (bool, error) {
+	before := *c
+	assumed := false
+	at := func(from time.Time, p Period) (time.Time, error) {
+		due, a, err := e.DeadlineAssumed(from, p)
+		assumed = assumed || a
+		return due, err
+	}
+	var err error
+	if !c.ResponseDueAt.IsZero() && t.Response != nil {
+		if rp, err := t.Response(ctx); err == nil && rp != nil {
+			if c.ResponseDueAt, err = at(c.ReceivedAt, *rp); err != nil {
+				return false, err
+			}
+		}
+	}
+	if from, p, ok := stageOf(c); ok && !c.StageDueAt.IsZero() {
+		if c.StageDueAt, err = at(from, p); err != nil {
+			return false, err
+		}
+	}
+	if !c.FinalDueAt.IsZero() && c.FinalFrom != "" {
+		fd, err := workday.ParseDate(c.FinalFrom)
+		if err != nil {
+			return false, err
+		}
+		unit := DayUnit(c.DataString("final_unit"))
+		if unit == "" {
+			unit = CalendarDays
+		}
+		if c.FinalDueAt, err = at(fd.In(e.Loc), Period{c.FinalDays, unit}); err != nil {
+			return false, err
+		}
+	}
+	if !assumed {
+		c.Flags &^= FlagDeadlineAssumed
+	}
+	recomputeDue(c)
+	changed := c.Flags != before.Flags || !c.ResponseDueAt.Equal(before.ResponseDueAt) || !c.StageDueAt.Equal(before.StageDueAt) ||
+		!c.FinalDueAt.Equal(before.FinalDueAt) || !c.DueAt.Equal(before.DueAt) || c.NotifiedLevel != before.NotifiedLevel
+	return changed, nil
 }
 
 // stageOf reads when the current stage started and its period (recorded by

@@ -40,6 +40,8 @@ type Engine struct {
 	depts sync.Map // department code → id
 	// stamp is the calendar's years at the last recount of assumed deadlines.
 	stamp atomic.Value
+	// intake queues new cases for a shared commit (intake.go).
+	intake groupCommit
 }
 
 // New returns an engine with no types.
@@ -184,9 +186,10 @@ func (e *DuplicateError) Error() string {
 }
 
 // Create registers a new case in one short transaction: the case row, its
-// first timeline event and the audit record. The number is returned only
-// after the commit, so a number anyone was told always exists. The caller
-// (the type's module) has authorised the intake.
+// first timeline event and the audit record (cases filed at the same moment
+// share the transaction: see intake.go). The number is returned only after
+// the commit, so a number anyone was told always exists. The caller (the
+// type's module) has authorised the intake.
 func (e *Engine) Create(ctx context.Context, nc NewCase) (Case, error) {
 	// Validation and deadlines are worked out before the write transaction,
 	// which then stays as short as intake needs it to be.
@@ -194,14 +197,10 @@ func (e *Engine) Create(ctx context.Context, nc NewCase) (Case, error) {
 	if err != nil {
 		return Case{}, err
 	}
-	err = e.DB.Tx(ctx, func(tx *db.Tx) error {
-		var err error
-		c, err = e.insert(ctx, tx, t, c, ev)
-		return err
-	})
-	if err != nil {
+	if err := e.commitNew(ctx, &newCase{t: t, c: &c, ev: &ev}); err != nil {
 		return Case{}, err
 	}
+	c.FlagList = c.Flags.List()
 	return c, nil
 }
 
@@ -294,37 +293,50 @@ func (e *Engine) prepare(ctx context.Context, q db.Querier, nc NewCase) (*Type, 
 // insert writes a prepared case, its first timeline event and its audit
 // record in tx.
 func (e *Engine) insert(ctx context.Context, tx *db.Tx, t *Type, c Case, ev Event) (Case, error) {
-	for range 8 {
-		c.Number = e.newNumber(t, c.ReceivedAt)
-		ok, err := insertCase(ctx, tx, &c)
-		if err != nil {
-			return Case{}, err
-		}
-		if ok {
-			break
-		}
-		if c.ExternalRef != "" {
-			existing, err := e.byExternalRef(ctx, tx, c.Channel, c.ExternalRef)
-			if err == nil {
-				return Case{}, &DuplicateError{Existing: existing}
-			}
-			if !errors.Is(err, db.ErrNotFound) {
-				return Case{}, err
-			}
-		}
-	}
-	if c.ID == 0 {
-		return Case{}, errors.New("casework: could not draw a free case number")
+	if err := e.insertRow(ctx, tx, t, &c); err != nil {
+		return Case{}, err
 	}
 	ev.CaseID = c.ID
 	if err := insertEvent(ctx, tx, &ev); err != nil {
 		return Case{}, err
 	}
-	if err := e.audit(ctx, tx, t.Name+".create", &c, fmt.Sprintf("%s %s via %s", c.Number, c.State, c.Channel)); err != nil {
+	if err := e.auditCreate(ctx, tx, t, &c); err != nil {
 		return Case{}, err
 	}
 	c.FlagList = c.Flags.List()
 	return c, nil
+}
+
+// insertRow writes the row of a new case, drawing numbers until one is
+// free; a *DuplicateError (and nothing written) if its external reference
+// is taken.
+func (e *Engine) insertRow(ctx context.Context, tx *db.Tx, t *Type, c *Case) error {
+	c.ID = 0
+	for range 8 {
+		c.Number = e.newNumber(t, c.ReceivedAt)
+		ok, err := insertCase(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		if c.ExternalRef != "" {
+			existing, err := e.byExternalRef(ctx, tx, c.Channel, c.ExternalRef)
+			if err == nil {
+				return &DuplicateError{Existing: existing}
+			}
+			if !errors.Is(err, db.ErrNotFound) {
+				return err
+			}
+		}
+	}
+	return errors.New("casework: could not draw a free case number")
+}
+
+// auditCreate records the intake of a new case.
+func (e *Engine) auditCreate(ctx context.Context, tx *db.Tx, t *Type, c *Case) error {
+	return e.audit(ctx, tx, t.Name+".create", c, fmt.Sprintf("%s %s via %s", c.Number, c.State, c.Channel))
 }
 
 func (e *Engine) byExternalRef(ctx context.Context, q db.Querier, channel, ref string) (Case, error) {

@@ -150,18 +150,76 @@ func (f Filter) Values() url.Values {
 
 var numberLike = regexp.MustCompile(`^[A-Z]{1,4}\d{15}$`)
 
+// ledgerWhere is a list's WHERE clause: who may see (in the two parts of
+// visibleParts) and what the filter selects (rest).
+type ledgerWhere struct {
+	own, pending string
+	ownArgs      []any
+	pendArgs     []any
+	rest         string
+	restArgs     []any
+	// open: rest keeps to open cases (closed_at IS NULL), due: and to
+	// those with a deadline; typed: rest names the type.
+	open, due, typed bool
+	// countIndex, when set, is the index the own part is counted from.
+	countIndex string
+	// wholeType: rest is only "c.type = ?" with this type.
+	wholeType string
+}
+
+// sql is the whole clause: (own OR pending) AND rest, or — when the pending
+// part is left out (it matched nothing) — own AND rest.
+func (w ledgerWhere) sql(withPending bool) (string, []any) {
+	if w.pending == "" || !withPending {
+		return "(" + w.own + ") AND " + w.rest, append(append([]any{}, w.ownArgs...), w.restArgs...)
+	}
+	return "((" + w.own + ") OR (" + w.pending + ")) AND " + w.rest,
+		append(append(append([]any{}, w.ownArgs...), w.pendArgs...), w.restArgs...)
+}
+
+// count counts the cases w selects, each part of the visibility alone; it
+// also tells whether the pending part matched any (if not, the rows can be
+// read without it).
+func (e *Engine) count(ctx context.Context, w ledgerWhere) (total int, pending bool, err error) {
+	if w.wholeType != "" && w.own == "1 = 1" && e.DB.Dialect == db.SQLite {
+		// Every case of one type (the city's default ledger): SQLite counts
+		// a whole table from its b-tree's page headers without visiting the
+		// rows, so count the table and take away the other types (found by
+		// the index on type), in one statement, one snapshot.
+		err := e.DB.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM cases) - (SELECT COUNT(*) FROM cases c WHERE c.type < ?)
+			- (SELECT COUNT(*) FROM cases c WHERE c.type > ?)`, w.wholeType, w.wholeType).Scan(&total)
+		return total, false, err
+	}
+	if err := e.DB.QueryRow(ctx, `SELECT COUNT(*) FROM cases c`+e.indexedBy(w.countIndex)+` WHERE (`+w.own+`) AND `+w.rest,
+		append(append([]any{}, w.ownArgs...), w.restArgs...)...).Scan(&total); err != nil {
+		return 0, false, err
+	}
+	if w.pending == "" {
+		return total, false, nil
+	}
+	var n int
+	if err := e.DB.QueryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE (`+w.pending+`) AND `+w.rest,
+		append(append([]any{}, w.pendArgs...), w.restArgs...)...).Scan(&n); err != nil {
+		return 0, false, err
+	}
+	return total + n, n > 0, nil
+}
+
 // where builds the WHERE clause of f for the principal of ctx.
-func (e *Engine) where(ctx context.Context, f Filter) (string, []any, error) {
+func (e *Engine) where(ctx context.Context, f Filter) (ledgerWhere, error) {
 	t, _ := e.Type(f.Type)
 	p := auth.FromContext(ctx)
-	vis, args := e.visibleSQL(ctx, p, t)
-	conds := []string{vis}
+	var w ledgerWhere
+	w.own, w.ownArgs, w.pending, w.pendArgs = e.visibleParts(ctx, p, t)
+	var conds []string
+	var args []any
 	add := func(cond string, a ...any) {
 		conds = append(conds, cond)
 		args = append(args, a...)
 	}
 	if f.Type != "" {
 		add("c.type = ?", f.Type)
+		w.typed = true
 	}
 	if len(f.States) > 0 {
 		a := make([]any, len(f.States))
@@ -179,9 +237,9 @@ func (e *Engine) where(ctx context.Context, f Filter) (string, []any, error) {
 	if f.UnitID != 0 {
 		path, err := e.unitPath(ctx, e.DB, f.UnitID)
 		if errors.Is(err, db.ErrNotFound) {
-			return "", nil, FieldErrors{Invalid("unit", "not_found", "单位不存在", "no such unit")}
+			return w, FieldErrors{Invalid("unit", "not_found", "单位不存在", "no such unit")}
 		} else if err != nil {
-			return "", nil, err
+			return w, err
 		}
 		unit := &auth.Principal{OrgPath: path}
 		s, a := unit.ScopeSQL("c.org_path")
@@ -191,16 +249,19 @@ func (e *Engine) where(ctx context.Context, f Filter) (string, []any, error) {
 	switch f.Due {
 	case "overdue":
 		add("c.closed_at IS NULL AND c.due_at < ?", now)
+		w.open, w.due = true, true
 	case "soon":
 		soon, err := e.soonThreshold(now)
 		if err != nil {
-			return "", nil, err
+			return w, err
 		}
 		add("c.closed_at IS NULL AND c.due_at >= ? AND c.due_at <= ?", now, soon)
+		w.open, w.due = true, true
 	}
 	switch f.Open {
 	case "open":
 		add("c.closed_at IS NULL")
+		w.open = true
 	case "closed":
 		add("c.closed_at IS NOT NULL")
 	}
@@ -226,7 +287,17 @@ func (e *Engine) where(ctx context.Context, f Filter) (string, []any, error) {
 			add("(c.title "+like+` ? ESCAPE '\' OR c.address `+like+` ? ESCAPE '\' OR c.party_name `+like+` ? ESCAPE '\')`, pat, pat, pat)
 		}
 	}
-	return strings.Join(conds, " AND "), args, nil
+	if len(conds) == 0 {
+		conds = append(conds, "1 = 1")
+	}
+	w.rest, w.restArgs = strings.Join(conds, " AND "), args
+	if len(conds) == 1 && w.typed {
+		w.wholeType = f.Type
+	}
+	if w.open && w.typed {
+		w.countIndex = "cases_due" // the open cases alone, with scope and category
+	}
+	return w, nil
 }
 
 func orderBy(sort string) string {
@@ -248,35 +319,94 @@ func orderBy(sort string) string {
 // List returns one page of the cases that f selects among those the
 // principal of ctx may see, and how many there are in all.
 func (e *Engine) List(ctx context.Context, f Filter) ([]Case, int, error) {
-	where, args, err := e.where(ctx, f)
+	w, err := e.where(ctx, f)
 	if err != nil {
 		return nil, 0, err
 	}
-	var total int
-	if err := e.DB.QueryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE `+where, args...).Scan(&total); err != nil {
+	total, pending, err := e.count(ctx, w)
+	if err != nil {
 		return nil, 0, err
 	}
+	where, args := w.sql(pending)
 	size := f.Size
 	if size <= 0 || size > MaxPageSize {
 		size = 20
 	}
 	page := max(f.Page, 1)
-	out, err := e.query(ctx, where, args, orderBy(f.Sort), size, (page-1)*size)
+	out, err := e.query(ctx, where, args, e.planPage(w, f.Sort, total), size, (page-1)*size)
 	return out, total, err
+}
+
+// pageScanMin: when at least this many cases match, a page is read by
+// walking an index in the page's order until the page is full (the
+// matches are dense enough to come soon); fewer are gathered and sorted.
+const pageScanMin = 5000
+
+// pagePlan is how to read one page.
+type pagePlan struct {
+	order string
+	// index (SQLite) is the index to read the page from; "" leaves it to
+	// the planner.
+	index string
+	// gather: few cases match; find them all, then sort.
+	gather bool
+}
+
+// planPage chooses how to read a page of the cases w selects, knowing how
+// many there are. Neither planner weighs a LIMIT well against where the
+// matches lie: SQLite gathers and sorts a whole district to show its
+// newest twenty, and PostgreSQL walks an index in the page's order past
+// hundreds of thousands of rows when the few matches all lie at its far
+// end. The count just taken tells which way is short.
+func (e *Engine) planPage(w ledgerWhere, sort string, total int) pagePlan {
+	p := pagePlan{order: orderBy(sort), gather: total < pageScanMin}
+	if !w.typed {
+		return p
+	}
+	if w.open {
+		// Only open cases: gathered from the open cases' index (which
+		// also holds them in deadline order).
+		p.index = "cases_due"
+	}
+	switch sort {
+	case "", "received", "-received":
+		if !p.gather {
+			p.index = "cases_type_received"
+		}
+	case "due", "-due":
+		if w.due {
+			// Every case selected has a deadline: the index's order is the
+			// page's order.
+			p.order = "c.due_at, c.id"
+			if sort == "-due" {
+				p.order = "c.due_at DESC, c.id"
+			}
+		}
+	}
+	return p
+}
+
+// indexedBy tells SQLite which index to read (nothing for PostgreSQL).
+func (e *Engine) indexedBy(index string) string {
+	if index == "" || e.DB.Dialect != db.SQLite {
+		return ""
+	}
+	return " INDEXED BY " + index
 }
 
 // Each calls fn for every case f selects (no paging), in the filter's
 // order, stopping at limit+1 cases with ErrTooMany — an export never
 // silently cuts a ledger short.
 func (e *Engine) Each(ctx context.Context, f Filter, limit int, fn func(Case) error) error {
-	where, args, err := e.where(ctx, f)
+	w, err := e.where(ctx, f)
 	if err != nil {
 		return err
 	}
-	var n int
-	if err := e.DB.QueryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE `+where, args...).Scan(&n); err != nil {
+	n, pending, err := e.count(ctx, w)
+	if err != nil {
 		return err
 	}
+	where, args := w.sql(pending)
 	if n > limit {
 		return &TooManyError{N: n, Limit: limit}
 	}
@@ -313,9 +443,20 @@ func (e *TooManyError) FieldInfo() (string, string, string, string) {
 		strconv.Itoa(e.N) + " cases match, more than the " + strconv.Itoa(e.Limit) + " one export may hold; narrow the filter"
 }
 
-func (e *Engine) query(ctx context.Context, where string, args []any, order string, limit, offset int) ([]Case, error) {
+// query reads one page: the ids first, from an index where one holds what
+// the filter tests (the rows skipped to reach a later page are never
+// read), then those rows with their unit's name.
+func (e *Engine) query(ctx context.Context, where string, args []any, p pagePlan, limit, offset int) ([]Case, error) {
+	from := `cases c` + e.indexedBy(p.index)
+	if p.gather && e.DB.Dialect == db.Postgres {
+		// OFFSET 0 keeps PostgreSQL from planning the selection with the
+		// page's LIMIT: it finds the few cases by their filters, then sorts.
+		from = `(SELECT * FROM cases c WHERE ` + where + ` OFFSET 0) c`
+		where = "1 = 1"
+	}
 	rows, err := e.DB.Query(ctx, `SELECT `+caseCols+`, u.name, '' FROM cases c JOIN org_units u ON u.id = c.org_unit_id
-		WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		WHERE c.id IN (SELECT c.id FROM `+from+` WHERE `+where+` ORDER BY `+p.order+` LIMIT ? OFFSET ?)
+		ORDER BY `+p.order, append(append([]any{}, args...), limit, offset)...)
 	if err != nil {
 		return nil, err
 	}
@@ -338,13 +479,15 @@ func (e *Engine) query(ctx context.Context, where string, args []any, order stri
 func (e *Engine) Due(ctx context.Context, p *auth.Principal, typ string, horizon time.Time, limit int) ([]Case, int, error) {
 	ctx = auth.WithPrincipal(ctx, p)
 	t, _ := e.Type(typ)
-	vis, args := e.visibleSQL(ctx, p, t)
-	where := vis + " AND c.type = ? AND c.closed_at IS NULL AND c.due_at IS NOT NULL AND c.due_at <= ?"
-	args = append(args, typ, horizon.UTC())
-	var total int
-	if err := e.DB.QueryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE `+where, args...).Scan(&total); err != nil {
+	var w ledgerWhere
+	w.own, w.ownArgs, w.pending, w.pendArgs = e.visibleParts(ctx, p, t)
+	w.rest, w.restArgs = "c.type = ? AND c.closed_at IS NULL AND c.due_at IS NOT NULL AND c.due_at <= ?", []any{typ, horizon.UTC()}
+	w.open, w.due, w.typed, w.countIndex = true, true, true, "cases_due"
+	total, pending, err := e.count(ctx, w)
+	if err != nil {
 		return nil, 0, err
 	}
-	out, err := e.query(ctx, where, args, "c.due_at, c.id", limit, 0)
+	where, args := w.sql(pending)
+	out, err := e.query(ctx, where, args, pagePlan{order: "c.due_at, c.id", index: "cases_due", gather: total < pageScanMin}, limit, 0)
 	return out, total, err
 }

@@ -2,6 +2,8 @@ package casework_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"net/url"
 	"strconv"
 	"testing"
@@ -113,3 +115,74 @@ func TestLedgerFiltersSortPageExport(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A ledger counts its own cases and the transfers waiting at its unit
+// separately (so the database can count each from an index); lists, totals,
+// pages, exports and the due list must still see both, once each.
+func TestLedgerCountsPendingTransfersOnce(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		start := w.Now
+		var own []int64
+		for i := range 3 {
+			w.Now = start.Add(time.Duration(i) * time.Hour)
+			own = append(own, w.newTask(t, w.StaffB, w.StreetB, "乙区事项").ID)
+		}
+		w.Now = start.Add(5 * time.Hour)
+		c := w.newTask(t, w.StaffA, w.A, "转乙区")
+		if _, err := w.E.Act(as(w.StaffA), c.ID, c.Version, "transfer", casework.Input{UnitID: w.B.ID, Reason: "属乙区管辖"}); err != nil {
+			t.Fatal(err)
+		}
+		w.newTask(t, w.StaffA, w.A, "甲区事项")
+		ids := func(cs []casework.Case) []int64 {
+			var out []int64
+			for _, c := range cs {
+				out = append(out, c.ID)
+			}
+			return out
+		}
+		for _, tc := range []struct {
+			name string
+			f    casework.Filter
+			want []int64
+		}{
+			{"all, newest first", casework.Filter{Type: "task"}, []int64{c.ID, own[2], own[1], own[0]}},
+			{"page 2 of 2", casework.Filter{Type: "task", Size: 3, Page: 2}, []int64{own[0]}},
+			{"keyword of the transfer", casework.Filter{Type: "task", Keyword: "转乙区"}, []int64{c.ID}},
+			{"keyword of its own", casework.Filter{Type: "task", Keyword: "乙区事项"}, []int64{own[2], own[1], own[0]}},
+			{"unit filter", casework.Filter{Type: "task", UnitID: w.StreetB.ID}, []int64{own[2], own[1], own[0]}},
+		} {
+			list, total, err := w.E.List(as(w.StaffB), tc.f)
+			wantTotal := len(tc.want)
+			if tc.f.Page == 2 {
+				wantTotal = 4
+			}
+			if err != nil || total != wantTotal || fmt.Sprint(ids(list)) != fmt.Sprint(tc.want) {
+				t.Errorf("%s: %v total %d, want %v total %d (%v)", tc.name, ids(list), total, tc.want, wantTotal, err)
+			}
+		}
+		// District A still handles the case it transferred: it sees it once.
+		if list, total, err := w.E.List(as(w.StaffA), casework.Filter{Type: "task"}); err != nil || total != 2 || len(list) != 2 {
+			t.Errorf("district A: %v total %d %v", ids(list), total, err)
+		}
+		// The city sees each case once, and only those of the type asked for.
+		other := taskType()
+		other.Name, other.Prefix = "other", "OT"
+		if err := w.E.Register(other); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := w.E.Create(as(w.StaffA), casework.NewCase{Type: "other", OrgUnitID: w.A.ID, Title: "另一类", Channel: "web"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for typ, want := range map[string]int{"task": 5, "other": 2} {
+			if _, total, err := w.E.List(as(w.CityStaff), casework.Filter{Type: typ}); err != nil || total != want {
+				t.Errorf("city, %s: total %d, want %d (%v)", typ, total, want, err)
+			}
+		}
+		due, total, err := w.E.Due(context.Background(), w.StaffB, "task", w.Now.Add(60*24*time.Hour), 10)
+		if err != nil || total != 4 || len(due) != 4 {
+			t.Errorf("due list of B: %v total %d %v", ids(due), total, err)
+		}
+	})
+}

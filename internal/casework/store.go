@@ -115,28 +115,75 @@ func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 // insertCase writes a new case. A clash on the number (random, so rare)
 // answers ok=false without aborting the transaction (ON CONFLICT DO
 // NOTHING), and the caller draws another number.
-const insertCaseSQL = `INSERT INTO cases (type, number, state, version, org_unit_id, org_path, department_id, assignee_id,
+const insertCaseHead = `INSERT INTO cases (type, number, state, version, org_unit_id, org_path, department_id, assignee_id,
 	category, subcategory, kind, channel, title, body,
 	party_user_id, party_name, party_phone, check_code, address, lat, lng, compound_id, external_ref,
 	received_at, response_due_at, stage_due_at, final_from, final_days, final_due_at, due_at, notified_level,
 	closed_reason, rating, flags, related_id, track_failures, data, created_at, updated_at)
-	VALUES (?, ?, ?, 1, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, NULL, ?, 0, '', '', ?, ?, 0, ?, ?, ?)
-	ON CONFLICT DO NOTHING RETURNING id`
+	VALUES `
 
-func insertCase(ctx context.Context, tx *db.Tx, c *Case) (bool, error) {
+const insertCaseRow = `(?, ?, ?, 1, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, NULL, ?, 0, '', '', ?, ?, 0, ?, ?, ?)`
+
+const insertCaseSQL = insertCaseHead + insertCaseRow + ` ON CONFLICT DO NOTHING RETURNING id`
+
+// insertArgs are c's values in insertCaseRow's order.
+func insertArgs(c *Case) ([]any, error) {
 	data, err := dataJSON(c.Data)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	err = tx.QueryRow(ctx, insertCaseSQL, c.Type, c.Number, c.State, c.OrgUnitID, c.OrgPath, ni(c.DepartmentID),
+	return []any{c.Type, c.Number, c.State, c.OrgUnitID, c.OrgPath, ni(c.DepartmentID),
 		c.Category, c.Subcategory, c.Kind, c.Channel, c.Title, c.Body,
 		ni(c.PartyUserID), c.PartyName, c.PartyPhone, c.CheckCode, c.Address, nf(c.Lat), nf(c.Lng), ni(c.CompoundID), ns(c.ExternalRef),
 		c.ReceivedAt, nt(c.ResponseDueAt), nt(c.StageDueAt), nt(c.DueAt),
-		int64(c.Flags), ni(c.RelatedID), data, c.CreatedAt, c.UpdatedAt).Scan(&c.ID)
+		int64(c.Flags), ni(c.RelatedID), data, c.CreatedAt, c.UpdatedAt}, nil
+}
+
+func insertCase(ctx context.Context, tx *db.Tx, c *Case) (bool, error) {
+	args, err := insertArgs(c)
+	if err != nil {
+		return false, err
+	}
+	err = tx.QueryRow(ctx, insertCaseSQL, args...).Scan(&c.ID)
 	if isNoRows(err) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// insertCases writes new cases with one statement and sets the ID of each
+// that went in; a case whose number (or external reference) was taken is
+// skipped (ON CONFLICT DO NOTHING) and keeps ID 0. Their numbers must differ.
+func insertCases(ctx context.Context, tx *db.Tx, cs []*Case) error {
+	args := make([]any, 0, len(cs)*30)
+	rows := make([]string, len(cs))
+	byNumber := make(map[string]*Case, len(cs))
+	for i, c := range cs {
+		a, err := insertArgs(c)
+		if err != nil {
+			return err
+		}
+		args = append(args, a...)
+		rows[i] = insertCaseRow
+		byNumber[c.Number] = c
+		c.ID = 0
+	}
+	rs, err := tx.Query(ctx, insertCaseHead+strings.Join(rows, ", ")+` ON CONFLICT DO NOTHING RETURNING id, number`, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var id int64
+		var number string
+		if err := rs.Scan(&id, &number); err != nil {
+			return err
+		}
+		if c := byNumber[number]; c != nil {
+			c.ID = id
+		}
+	}
+	return rs.Err()
 }
 
 // updateCase writes every mutable column of c if the row is still at
@@ -179,6 +226,33 @@ func insertEvent(ctx context.Context, ex db.Execer, ev *Event) error {
 	}
 	return ex.QueryRow(ctx, insertEventSQL, ev.CaseID, ev.At.UTC().Truncate(time.Microsecond), ev.Kind, ni(ev.ActorID),
 		ev.ActorName, ev.ActorRole, ev.FromState, ev.ToState, boolInt(ev.Public), ev.Text, data).Scan(&ev.ID)
+}
+
+// insertEvents writes many events with multi-row INSERTs (their ids are
+// not read back).
+func insertEvents(ctx context.Context, ex db.Execer, evs []Event) error {
+	const cols = 11
+	const chunk = 500
+	row := "(" + placeholders(cols) + ")"
+	for start := 0; start < len(evs); start += chunk {
+		part := evs[start:min(start+chunk, len(evs))]
+		args := make([]any, 0, len(part)*cols)
+		rowsSQL := make([]string, len(part))
+		for i, ev := range part {
+			data, err := dataJSON(ev.Data)
+			if err != nil {
+				return err
+			}
+			args = append(args, ev.CaseID, ev.At.UTC().Truncate(time.Microsecond), ev.Kind, ni(ev.ActorID),
+				ev.ActorName, ev.ActorRole, ev.FromState, ev.ToState, boolInt(ev.Public), ev.Text, data)
+			rowsSQL[i] = row
+		}
+		if _, err := ex.Exec(ctx, `INSERT INTO case_events (case_id, at, kind, actor_id, actor_name, actor_role, from_state, to_state,
+			public, text, data) VALUES `+strings.Join(rowsSQL, ", "), args...); err != nil {
+			return fmt.Errorf("insert events: %w", err)
+		}
+	}
+	return nil
 }
 
 func boolInt(b bool) int {

@@ -66,14 +66,37 @@ func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
 	}
 	// A holiday year loaded since the last sweep (by this process or
 	// another: the app's calendar follower reloads it) corrects the
-	// deadlines that were counted with plain weekends.
+	// deadlines that were counted with plain weekends. The years last
+	// recounted with are kept in the database, so a process that starts
+	// (or a second one) does not count every flagged case again.
 	if st := e.calendarStamp(); e.stamp.Load() != st {
-		if res.Recounted, err = e.RecomputeAssumed(ctx); err != nil {
-			return res, err
+		if e.recountedWith(ctx) != st {
+			if res.Recounted, err = e.RecomputeAssumed(ctx); err != nil {
+				return res, err
+			}
+			if err := e.setRecountedWith(ctx, st); err != nil {
+				return res, err
+			}
 		}
 		e.stamp.Store(st)
 	}
 	return res, nil
+}
+
+// calendarStampKey names the setting that holds the calendar's years the
+// assumed deadlines were last counted with (casework bookkeeping).
+const calendarStampKey = "casework.recounted_with"
+
+func (e *Engine) recountedWith(ctx context.Context) string {
+	var v string
+	_ = e.DB.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, calendarStampKey).Scan(&v)
+	return v
+}
+
+func (e *Engine) setRecountedWith(ctx context.Context, stamp string) error {
+	_, err := e.DB.Exec(ctx, `INSERT INTO settings (key, value, updated_by, updated_at) VALUES (?, ?, NULL, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, calendarStampKey, stamp, e.now())
+	return err
 }
 
 // soonThreshold is the end of the day SoonWorkdays working days from now.
@@ -296,12 +319,15 @@ func (e *Engine) sweepTimers(ctx context.Context, now time.Time) (int, error) {
 						hits = append(hits, h)
 					}
 					rows.Close()
-					for _, h := range hits {
-						ev := Event{CaseID: h.id, At: now, Kind: tm.Name, ActorName: "casework sweeper", ActorRole: string(auth.SystemRole),
+					evs := make([]Event, len(hits))
+					for i, h := range hits {
+						evs[i] = Event{CaseID: h.id, At: now, Kind: tm.Name, ActorName: "casework sweeper", ActorRole: string(auth.SystemRole),
 							FromState: tm.State, ToState: tm.To, Public: tm.Public, Text: tm.Text}
-						if err := insertEvent(ctx, tx, &ev); err != nil {
-							return err
-						}
+					}
+					if err := insertEvents(ctx, tx, evs); err != nil {
+						return err
+					}
+					for _, h := range hits {
 						if err := audit.Record(ctx, tx, audit.Entry{Action: t.Name + "." + tm.Name, ObjectType: "case",
 							ObjectID: strconv.FormatInt(h.id, 10), Detail: h.number + " " + tm.State + " → " + tm.To, OrgPath: h.path}); err != nil {
 							return err
