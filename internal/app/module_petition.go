@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"strconv"
+	"time"
 
 	"anju/internal/casework"
 	"anju/internal/petition"
@@ -24,6 +26,7 @@ func buildPetition(a *App) (Parts, error) {
 	h := &petition.Handler{S: s}
 	return Parts{
 		Routes: h.Routes(),
+		Jobs:   []Job{{Name: "petition-stats-rollup", Run: func(ctx context.Context) { s.RunRollup(ctx, 5*time.Second) }}},
 		Work: casework.WorkSource{Engine: e, Type: petition.TypeName, Section: "petition",
 			URL:   func(c casework.Case) string { return "/petition/cases/" + strconv.FormatInt(c.ID, 10) },
 			State: func(st string) string { return web.T(web.ZH, "petition.state."+st) }},

@@ -198,6 +198,9 @@ func (e *Engine) Act(ctx context.Context, id int64, version int, action string, 
 			return &ConflictError{Current: cur, Allowed: e.AllowedNames(ctx, &cur)}
 		}
 		c.Version = version + 1
+		if err := t.onWrite(ctx, tx, Change{Before: &s.Before, After: &c}); err != nil {
+			return err
+		}
 		s.Event.ToState = c.State
 		if err := insertEvent(ctx, tx, s.Event); err != nil {
 			return err

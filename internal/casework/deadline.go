@@ -181,6 +181,9 @@ func (e *Engine) RecomputeAssumed(ctx context.Context) (int, error) {
 				if err != nil || !ok {
 					return err // a command got there first: the next recount tries again
 				}
+				if err := t.onWrite(ctx, tx, Change{Before: &before, After: &c}); err != nil {
+					return err
+				}
 				if !c.DueAt.Equal(before.DueAt) || !c.FinalDueAt.Equal(before.FinalDueAt) || !c.StageDueAt.Equal(before.StageDueAt) {
 					ev := Event{CaseID: c.ID, At: c.UpdatedAt, Kind: "deadlines_recounted", ActorName: "casework calendar",
 						ActorRole: string(auth.SystemRole), FromState: c.State, ToState: c.State, Public: true,

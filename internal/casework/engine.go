@@ -300,6 +300,9 @@ func (e *Engine) insert(ctx context.Context, tx *db.Tx, t *Type, c Case, ev Even
 	if err := insertEvent(ctx, tx, &ev); err != nil {
 		return Case{}, err
 	}
+	if err := t.onWrite(ctx, tx, Change{After: &c}); err != nil {
+		return Case{}, err
+	}
 	if err := e.auditCreate(ctx, tx, t, &c); err != nil {
 		return Case{}, err
 	}

@@ -200,6 +200,18 @@ func (e *Engine) writeMany(tx *db.Tx, group []*newCase) error {
 	if err := insertEvents(ctx, tx, evs); err != nil {
 		return err
 	}
+	// The types' derived records, a call per type with all its new cases.
+	byType := map[*Type][]Change{}
+	for _, n := range group {
+		if n.err == nil {
+			byType[n.t] = append(byType[n.t], Change{After: n.c})
+		}
+	}
+	for t, chs := range byType {
+		if err := t.onWrite(ctx, tx, chs...); err != nil {
+			return err
+		}
+	}
 	for _, n := range group {
 		if n.err == nil {
 			if err := e.auditCreate(context.WithoutCancel(n.ctx), tx, n.t, n.c); err != nil {

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"anju/internal/platform/auth"
+	"anju/internal/platform/db"
 )
 
 // DayUnit says how a period is counted.
@@ -213,6 +214,25 @@ type Type struct {
 	OfficeDepartment string
 	// Validate checks and normalises a new case's type-specific fields.
 	Validate func(ctx context.Context, nc *NewCase) error
+	// OnWrite, if set, runs in the transaction that writes cases of the
+	// type — new ones (Before nil) and every engine update of one — so the
+	// module can keep what it derives from them (statistics roll-ups) in
+	// step, committed or rolled back with the cases. Set-based sweeps that
+	// change only the state and the deadlines do not call it.
+	OnWrite func(ctx context.Context, tx *db.Tx, changes []Change) error
+}
+
+// Change is one case as it was (nil when new) and as it is written.
+type Change struct {
+	Before, After *Case
+}
+
+// onWrite calls t.OnWrite, if any, with changes.
+func (t *Type) onWrite(ctx context.Context, tx *db.Tx, changes ...Change) error {
+	if t.OnWrite == nil || len(changes) == 0 {
+		return nil
+	}
+	return t.OnWrite(ctx, tx, changes)
 }
 
 // State returns the named state.

@@ -33,13 +33,20 @@ const maxFinishDays = 150
 // must have holiday data; later years without it are counted with plain
 // weekends, as the engine does for deadlines running into them.
 func (s *Service) statsTables(y int, now time.Time) (statsTables, error) {
+	return s.statsTablesAssuming(y, now, false)
+}
+
+// statsTablesAssuming is statsTables; with assumeAll, the year itself is
+// counted with plain weekends too if its holidays are not loaded (the
+// roll-up, rebuilt when they are).
+func (s *Service) statsTablesAssuming(y int, now time.Time, assumeAll bool) (statsTables, error) {
 	loc := s.Loc
 	cal := s.E.Cal
 	next := func(d workday.Date) (workday.Date, error) { // the working day on or after d
 		for {
 			ok, err := cal.IsWorkday(d)
 			var nd *workday.NoDataError
-			if errors.As(err, &nd) && nd.Year > y {
+			if errors.As(err, &nd) && (nd.Year > y || assumeAll) {
 				wd := d.Weekday()
 				ok, err = wd != time.Saturday && wd != time.Sunday, nil
 			}

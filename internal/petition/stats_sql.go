@@ -96,11 +96,22 @@ func pgArray[T any](vs []T, f func(T) string) string {
 
 func pgTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// yearCells reads the figures of a year by month × category × handling unit.
+// yearCells reads the figures of a year by month × category × handling
+// unit: from the roll-up when it is current (stats_rollup.go), else from
+// the cases.
 func (s *Service) yearCells(ctx context.Context, sc statsScope, t statsTables) ([]cell, error) {
+	if s.rollupReady(ctx, s.DB) {
+		return s.rollupCells(ctx, sc, t.first.Year())
+	}
 	w, wargs := sc.where()
 	if s.DB.Dialect == db.Postgres {
-		return s.pgCells(ctx, t, w, wargs)
+		var out []cell
+		err := s.DB.Tx(ctx, func(tx *db.Tx) error {
+			var err error
+			out, err = s.pgCells(ctx, tx, t, w, wargs)
+			return err
+		})
+		return out, err
 	}
 	// SQLite has no hash aggregation: GROUP BY sorts every row. A quarter
 	// at a time, the quarters at once on the pool's connections, keeps
@@ -133,8 +144,32 @@ func (s *Service) yearCells(ctx context.Context, sc statsScope, t statsTables) (
 	return out, first
 }
 
-// pgCells reads the figures of a year on PostgreSQL.
-func (s *Service) pgCells(ctx context.Context, t statsTables, w string, wargs []any) ([]cell, error) {
+// scanCells reads the figures of a year from the cases in tx (the roll-up's
+// rebuild), one query after the other.
+func (s *Service) scanCells(ctx context.Context, tx *db.Tx, t statsTables, w string, wargs []any) ([]cell, error) {
+	if s.DB.Dialect == db.Postgres {
+		return s.pgCells(ctx, tx, t, w, wargs)
+	}
+	var out []cell
+	for q := range 4 {
+		var days []statDay
+		for _, d := range t.days {
+			if (d.month-1)/3 == q {
+				days = append(days, d)
+			}
+		}
+		query, args := sqliteCellsQuery(days, t, w, wargs)
+		cells, err := scanCellRows(tx.Query(ctx, query, args...))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cells...)
+	}
+	return out, nil
+}
+
+// pgCells reads the figures of a year on PostgreSQL, in tx.
+func (s *Service) pgCells(ctx context.Context, tx *db.Tx, t statsTables, w string, wargs []any) ([]cell, error) {
 	days := t.days
 	q := `SELECT (?::int[])[c.di], c.category, c.org_path, ` + strings.NewReplacer(
 		"d_au", "(?::timestamptz[])[c.di]",
@@ -151,28 +186,22 @@ GROUP BY 1, 2, 3`
 		pgArray(days, func(d statDay) string { return pgTime(d.start) }),
 		days[0].start, days[len(days)-1].end}
 	args = append(args, wargs...)
-	var out []cell
 	// A report's aggregate: memory for its hash table (some 10,000 groups;
 	// the planner guesses far more and would sort a million rows on disk
 	// instead), and no JIT compilation for a query run once.
-	err := s.DB.Tx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
-			return err
-		}
-		var err error
-		out, err = scanCells(tx.Query(ctx, q, args...))
-		return err
-	})
-	return out, err
+	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+		return nil, err
+	}
+	return scanCellRows(tx.Query(ctx, q, args...))
 }
 
 // sqliteCells reads the figures of the given days (a quarter) on SQLite.
 func (s *Service) sqliteCells(ctx context.Context, days []statDay, t statsTables, w string, wargs []any) ([]cell, error) {
 	q, args := sqliteCellsQuery(days, t, w, wargs)
-	return scanCells(s.DB.Query(ctx, q, args...))
+	return scanCellRows(s.DB.Query(ctx, q, args...))
 }
 
 func sqliteCellsQuery(days []statDay, t statsTables, w string, wargs []any) (string, []any) {
@@ -210,7 +239,7 @@ type rowsScanner interface {
 	Close() error
 }
 
-func scanCells[R rowsScanner](rows R, err error) ([]cell, error) {
+func scanCellRows[R rowsScanner](rows R, err error) ([]cell, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +270,15 @@ func (s *Service) monthCategoryCounts(ctx context.Context, sc statsScope, y int)
 	w, wargs := sc.where()
 	var q string
 	var args []any
-	if s.DB.Dialect == db.Postgres {
+	if s.rollupReady(ctx, s.DB) {
+		sel := `SELECT ym, category, org_path, received`
+		q = `SELECT c.ym % 100, c.category, SUM(c.received)
+	FROM (` + sel + ` FROM petition_stat_cells WHERE ym > ? AND ym < ?
+		UNION ALL ` + sel + ` FROM petition_stat_deltas WHERE ym > ? AND ym < ?) c
+	WHERE ` + w + `
+	GROUP BY c.ym, c.category`
+		args = []any{y * 100, y*100 + 13, y * 100, y*100 + 13}
+	} else if s.DB.Dialect == db.Postgres {
 		q = `SELECT width_bucket(c.received_at, ?::timestamptz[]), c.category, COUNT(*)
 FROM cases c
 WHERE ` + typeIsPetition + ` AND c.received_at >= ? AND c.received_at < ? AND ` + w + `

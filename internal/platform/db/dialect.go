@@ -30,6 +30,18 @@ func IsUniqueViolation(err error) bool {
 		strings.Contains(s, "SQLSTATE 23505") // PostgreSQL
 }
 
+// IsRetryable tells whether err ended a transaction that may simply be run
+// again: a PostgreSQL serialization failure or deadlock (in repeatable-read
+// transactions a concurrent writer got there first), or a unique violation
+// from such a race.
+func IsRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "SQLSTATE 40001") || strings.Contains(s, "SQLSTATE 40P01") || IsUniqueViolation(err)
+}
+
 // EscapeLike escapes % and _ so user text matches literally in LIKE; use it
 // with `ESCAPE '\'`.
 func EscapeLike(s string) string {
