@@ -434,6 +434,7 @@ type formData struct {
 	Units      []option
 	Staff      bool
 	Named      bool // the visitor is logged in as a citizen or company
+	Map        mapPick
 }
 
 // submissionOf reads a petition form.
@@ -480,6 +481,7 @@ func (h *Handler) fillForm(ctx context.Context, r *http.Request, fd *formData, s
 	fd.Staff = staff
 	p := casework.Me(r)
 	fd.Named = p.Role.IsPublic()
+	fd.Map = h.mapPickFor(ctx, p, staff)
 	var err error
 	fd.Units, err = h.unitOptions(ctx, p, staff)
 	return err
