@@ -32,12 +32,12 @@ const sweepBatch = 1000
 // and runs the types' timers.
 //
 // It is safe with several processes on one database: each notice is decided
-// by a set-based UPDATE … RETURNING that raises notified_level, and repeats
-// the condition in its outer WHERE, so a case another process has just
-// raised is not returned again (PostgreSQL re-checks the condition on the
-// row it waited for; SQLite has one writer). The notices are written in the
-// same transaction as the level: a notice exists exactly when its level
-// was raised.
+// by a set-based statement on the case's alarm (case_alarms) that returns
+// the rows it changed, and repeats the condition in its outer WHERE, so an
+// alarm another process has just moved is not returned again (PostgreSQL
+// re-checks the condition on the row it waited for; SQLite has one
+// writer). The notices are written in the same transaction as the alarm
+// moves: a notice exists exactly when its alarm moved.
 func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
 	ctx = auth.WithPrincipal(ctx, auth.System("casework sweeper"))
 	var res SweepResult
@@ -115,54 +115,59 @@ func (e *Engine) soonThreshold(now time.Time) (time.Time, error) {
 	return t, nil
 }
 
-// sweepLevel raises notified_level to level for open cases whose due_at is
-// before `before` (overdue, level 2) or between from and before (due soon,
-// level 1), and writes one notice per case raised.
+// sweepLevel sends the notices of one level: overdue (level 2) for the
+// alarms whose deadline is before `before`, due soon (level 1) for those
+// not yet told whose deadline is between from and before. It works on
+// case_alarms (migration 0004), a batch at a time: the overdue notice
+// deletes the alarm, the due-soon one raises its level; the statement that
+// does so returns the cases it changed, and only those are notified — on
+// PostgreSQL a second process's statement waits for the rows the first
+// took and then finds them gone or raised (SKIP LOCKED lets it take
+// others meanwhile); SQLite has one writer. The notices are written in the
+// same transaction: a notice exists exactly when its alarm moved.
 func (e *Engine) sweepLevel(ctx context.Context, level int, now, before, from time.Time) (int, error) {
 	lock := ""
 	if e.DB.Dialect == db.Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	// The inner condition repeats the partial index's predicate word for
-	// word (closed_at IS NULL AND notified_level < 2) so SQLite uses it.
-	cond := `closed_at IS NULL AND notified_level < 2 AND notified_level < ? AND due_at IS NOT NULL AND due_at < ?`
-	args := []any{level, now}
-	if level == 1 {
-		cond = `closed_at IS NULL AND notified_level < 2 AND notified_level < ? AND due_at IS NOT NULL AND due_at >= ? AND due_at <= ?`
-		args = []any{level, from, before}
+	var q string
+	var args []any
+	if level == 2 {
+		cond := `due_at < ?`
+		q = `DELETE FROM case_alarms WHERE case_id IN (SELECT case_id FROM case_alarms WHERE ` + cond + ` ORDER BY due_at LIMIT ?` + lock + `)
+			AND ` + cond + ` RETURNING case_id`
+		args = []any{now, sweepBatch, now}
+	} else {
+		cond := `due_at >= ? AND due_at <= ? AND level < 1`
+		q = `UPDATE case_alarms SET level = 1 WHERE case_id IN (SELECT case_id FROM case_alarms WHERE ` + cond + ` ORDER BY due_at LIMIT ?` + lock + `)
+			AND ` + cond + ` RETURNING case_id`
+		args = []any{from, before, sweepBatch, from, before}
 	}
-	q := `UPDATE cases SET notified_level = ? WHERE id IN (SELECT id FROM cases WHERE ` + cond + ` ORDER BY due_at LIMIT ?` + lock + `)
-		AND ` + cond + ` RETURNING id, number, title, org_unit_id, org_path, department_id, assignee_id, due_at`
-	all := append(append(append([]any{level}, args...), sweepBatch), args...)
 	total := 0
 	for {
 		var ns []Notice
 		err := e.DB.Tx(ctx, func(tx *db.Tx) error {
-			rows, err := tx.Query(ctx, q, all...)
+			rows, err := tx.Query(ctx, q, args...)
 			if err != nil {
 				return err
 			}
+			var ids []int64
 			for rows.Next() {
-				var n Notice
-				var title string
-				var dept, assignee sql.NullInt64
-				var due time.Time
-				if err := rows.Scan(&n.CaseID, &n.Number, &title, &n.UnitID, &n.OrgPath, &dept, &assignee, &due); err != nil {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
 					rows.Close()
 					return err
 				}
-				n.DepartmentID, n.UserID = dept.Int64, assignee.Int64
-				n.Audience = AudienceStaff
-				day := due.In(e.Loc).Format("2006-01-02")
-				if level == 2 {
-					n.Kind, n.Text = "overdue", fmt.Sprintf("案件 %s「%s」已超过期限（%s）", n.Number, title, day)
-				} else {
-					n.Kind, n.Text = "due_soon", fmt.Sprintf("案件 %s「%s」将于 %s 到期", n.Number, title, day)
-				}
-				ns = append(ns, n)
+				ids = append(ids, id)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				return nil
+			}
+			if ns, err = e.noticesFor(ctx, tx, ids, level); err != nil {
 				return err
 			}
 			return e.insertNoticeRows(ctx, tx, ns, now)
@@ -175,6 +180,41 @@ func (e *Engine) sweepLevel(ctx context.Context, level int, now, before, from ti
 			return total, nil
 		}
 	}
+}
+
+// noticesFor reads the cases ids (an alarm of each just moved to level)
+// and words their notices.
+func (e *Engine) noticesFor(ctx context.Context, tx *db.Tx, ids []int64, level int) ([]Notice, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := tx.Query(ctx, `SELECT id, number, title, org_unit_id, org_path, department_id, assignee_id, due_at
+		FROM cases WHERE id IN (`+placeholders(len(ids))+`) ORDER BY due_at, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ns := make([]Notice, 0, len(ids))
+	for rows.Next() {
+		var n Notice
+		var title string
+		var dept, assignee sql.NullInt64
+		var due time.Time
+		if err := rows.Scan(&n.CaseID, &n.Number, &title, &n.UnitID, &n.OrgPath, &dept, &assignee, &due); err != nil {
+			return nil, err
+		}
+		n.DepartmentID, n.UserID = dept.Int64, assignee.Int64
+		n.Audience = AudienceStaff
+		day := due.In(e.Loc).Format("2006-01-02")
+		if level == 2 {
+			n.Kind, n.Text = "overdue", fmt.Sprintf("案件 %s「%s」已超过期限（%s）", n.Number, title, day)
+		} else {
+			n.Kind, n.Text = "due_soon", fmt.Sprintf("案件 %s「%s」将于 %s 到期", n.Number, title, day)
+		}
+		ns = append(ns, n)
+	}
+	return ns, rows.Err()
 }
 
 // insertNoticeRows writes many notices with multi-row INSERTs.

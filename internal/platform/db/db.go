@@ -113,14 +113,19 @@ func Open(ctx context.Context, target string) (*DB, error) {
 	} else {
 		d.Dialect = SQLite
 		dsn := sqliteDSN(target)
-		w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+		// Page caches: SQLite's default is 2 MiB a connection, and a writer
+		// that updates rows scattered over a large file (the sweeper
+		// raising notice levels, intake touching each index's leaves) then
+		// reads most pages back from the OS. The writer gets 64 MiB, each
+		// reader 16 MiB (filled only as pages are used).
+		w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=cache_size(-65536)")
 		if err != nil {
 			return nil, fmt.Errorf("database %s: %w", d.target, err)
 		}
 		w.SetMaxOpenConns(1)
 		w.SetMaxIdleConns(1)
 		w.SetConnMaxLifetime(0)
-		r, err := sql.Open("sqlite", dsn)
+		r, err := sql.Open("sqlite", dsn+"&_pragma=cache_size(-16384)")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("database %s: %w", d.target, err)
