@@ -1013,7 +1013,7 @@ func petPlainTable(b *testing.B, d *db.DB) {
 		}
 		return
 	}
-	rows, err := d.Query(ctx, `SELECT type, sql FROM sqlite_master WHERE tbl_name = 'cases' AND sql IS NOT NULL ORDER BY type DESC`)
+	rows, err := d.Query(ctx, `SELECT type, sql FROM sqlite_master WHERE tbl_name = 'cases' AND type IN ('table', 'index') AND sql IS NOT NULL ORDER BY type DESC`)
 	if err != nil {
 		b.Fatal(err)
 	}

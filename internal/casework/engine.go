@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"anju/internal/platform/audit"
 	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
 	"anju/internal/platform/workday"
@@ -339,7 +340,13 @@ func (e *Engine) insertRow(ctx context.Context, tx *db.Tx, t *Type, c *Case) err
 
 // auditCreate records the intake of a new case.
 func (e *Engine) auditCreate(ctx context.Context, tx *db.Tx, t *Type, c *Case) error {
-	return e.audit(ctx, tx, t.Name+".create", c, fmt.Sprintf("%s %s via %s", c.Number, c.State, c.Channel))
+	return audit.Record(ctx, tx, e.createEntry(t, c))
+}
+
+// createEntry is the audit entry of a new case's intake.
+func (e *Engine) createEntry(t *Type, c *Case) audit.Entry {
+	return audit.Entry{Action: t.Name + ".create", ObjectType: "case", ObjectID: strconv.FormatInt(c.ID, 10),
+		Detail: fmt.Sprintf("%s %s via %s", c.Number, c.State, c.Channel), OrgPath: c.OrgPath}
 }
 
 func (e *Engine) byExternalRef(ctx context.Context, q db.Querier, channel, ref string) (Case, error) {

@@ -70,6 +70,38 @@ func Record(ctx context.Context, ex db.Execer, e Entry) error {
 	return nil
 }
 
+// Made is an entry and the context (the principal) it was made in.
+type Made struct {
+	Ctx   context.Context
+	Entry Entry
+}
+
+// RecordMany writes entries made in different requests as Record does, with
+// multi-row INSERTs (a group of new cases sharing one transaction).
+func RecordMany(ctx context.Context, ex db.Execer, ms []Made) error {
+	const cols, chunk = 11, 200
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	head := insertSQL[:strings.Index(insertSQL, "VALUES")+len("VALUES")]
+	now := time.Now()
+	for start := 0; start < len(ms); start += chunk {
+		part := ms[start:min(start+chunk, len(ms))]
+		args := make([]any, 0, len(part)*cols)
+		rows := make([]string, len(part))
+		for i, m := range part {
+			a, err := insertArgs(auth.FromContext(m.Ctx), m.Entry, now)
+			if err != nil {
+				return err
+			}
+			args = append(args, a...)
+			rows[i] = row
+		}
+		if _, err := ex.Exec(ctx, head+" "+strings.Join(rows, ", "), args...); err != nil {
+			return fmt.Errorf("audit %s: %w", part[0].Entry.Action, err)
+		}
+	}
+	return nil
+}
+
 // RecordAlone writes e in a transaction of its own, for events that have no
 // business transaction to join: refused attempts, failed logins, and actions
 // whose own transaction was rolled back but must still be on record.

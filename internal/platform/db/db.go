@@ -15,7 +15,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"modernc.org/sqlite"
 )
 
 // Dialect names the database engine behind a DB.
@@ -118,18 +118,12 @@ func Open(ctx context.Context, target string) (*DB, error) {
 		// raising notice levels, intake touching each index's leaves) then
 		// reads most pages back from the OS. The writer gets 64 MiB, each
 		// reader 16 MiB (filled only as pages are used).
-		w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=cache_size(-65536)")
-		if err != nil {
-			return nil, fmt.Errorf("database %s: %w", d.target, err)
-		}
+		// Both pools cache compiled statements per connection (stmtcache.go).
+		w := sql.OpenDB(sqliteConnector{dsn: dsn + "&_txlock=immediate&_pragma=cache_size(-65536)", drv: &sqlite.Driver{}})
 		w.SetMaxOpenConns(1)
 		w.SetMaxIdleConns(1)
 		w.SetConnMaxLifetime(0)
-		r, err := sql.Open("sqlite", dsn+"&_pragma=cache_size(-16384)")
-		if err != nil {
-			w.Close()
-			return nil, fmt.Errorf("database %s: %w", d.target, err)
-		}
+		r := sql.OpenDB(sqliteConnector{dsn: dsn + "&_pragma=cache_size(-16384)", drv: &sqlite.Driver{}})
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8)
 		d.read, d.write = r, w
