@@ -61,9 +61,11 @@ func Browser(t *testing.T) context.Context {
 
 // AssertFits fails the test when the current page is wider than the phone:
 // wide tables must scroll inside their own box, not push the page sideways.
+// (Compared with the layout viewport's clientWidth: window.innerWidth of an
+// emulated phone widens to fit over-wide content.)
 func AssertFits(t *testing.T, ctx context.Context) {
 	t.Helper()
-	over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+	over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
 	if err != nil {
 		t.Fatal(err)
 	}
