@@ -256,6 +256,11 @@ func petGenerate(b testing.TB, d *db.DB, e *casework.Engine, u petUnits, n int, 
 			b.Fatal(err)
 		}
 	}
+	// The keyword index of the cases loaded past the engine (SQLite's; on
+	// PostgreSQL it is an index of cases, created again above).
+	if err := e.RebuildKeywordIndex(ctx); err != nil {
+		b.Fatal(err)
+	}
 	if d.Dialect == db.Postgres {
 		if _, err := d.Exec(ctx, `SELECT setval(pg_get_serial_sequence('cases', 'id'), ?)`, n+1); err != nil {
 			b.Fatal(err)

@@ -165,6 +165,13 @@ type ledgerWhere struct {
 	countIndex string
 	// wholeType: rest is only "c.type = ?" with this type.
 	wholeType string
+	// kw: the free-text keyword of rest, when the keyword index answers it
+	// (search.go); useKW: the parts are read from its candidates (see
+	// candidates) rather than from every case; countLimit > 0: count stops
+	// each part at countLimit+1 cases.
+	kw         *keywordSearch
+	useKW      bool
+	countLimit int
 }
 
 // sql is the whole clause: (own OR pending) AND rest, or — when the pending
@@ -179,7 +186,8 @@ func (w ledgerWhere) sql(withPending bool) (string, []any) {
 
 // count counts the cases w selects, each part of the visibility alone; it
 // also tells whether the pending part matched any (if not, the rows can be
-// read without it).
+// read without it). With w.countLimit, each part counts at most
+// countLimit+1 cases: a total above countLimit means "more than".
 func (e *Engine) count(ctx context.Context, w ledgerWhere) (total int, pending bool, err error) {
 	if w.wholeType != "" && w.own == "1 = 1" && e.DB.Dialect == db.SQLite {
 		// Every case of one type (the city's default ledger): SQLite counts
@@ -190,16 +198,31 @@ func (e *Engine) count(ctx context.Context, w ledgerWhere) (total int, pending b
 			- (SELECT COUNT(*) FROM cases c WHERE c.type > ?)`, w.wholeType, w.wholeType).Scan(&total)
 		return total, false, err
 	}
-	if err := e.DB.QueryRow(ctx, `SELECT COUNT(*) FROM cases c`+e.indexedBy(w.countIndex)+` WHERE (`+w.own+`) AND `+w.rest,
-		append(append([]any{}, w.ownArgs...), w.restArgs...)...).Scan(&total); err != nil {
+	part := func(own bool, from, where string, args []any) (int, error) {
+		var fromArgs []any
+		if w.useKW && own {
+			// (The pending part, a few transfers found by their own index,
+			// needs no keyword index.)
+			from, fromArgs = e.candidates(w.kw, true)
+		}
+		q := `SELECT COUNT(*) FROM ` + from + ` WHERE ` + where
+		args = append(append(append([]any{}, fromArgs...), args...), w.restArgs...)
+		if w.countLimit > 0 {
+			q = `SELECT COUNT(*) FROM (SELECT 1 FROM ` + from + ` WHERE ` + where + ` LIMIT ?) x`
+			args = append(args, w.countLimit+1)
+		}
+		var n int
+		err := e.DB.QueryRow(ctx, q, e.customPlan(w.kw != nil, args)...).Scan(&n)
+		return n, err
+	}
+	if total, err = part(true, `cases c`+e.indexedBy(w.countIndex), `(`+w.own+`) AND `+w.rest, w.ownArgs); err != nil {
 		return 0, false, err
 	}
 	if w.pending == "" {
 		return total, false, nil
 	}
-	var n int
-	if err := e.DB.QueryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE (`+w.pending+`) AND `+w.rest,
-		append(append([]any{}, w.pendArgs...), w.restArgs...)...).Scan(&n); err != nil {
+	n, err := part(false, `cases c`, `(`+w.pending+`) AND `+w.rest, w.pendArgs)
+	if err != nil {
 		return 0, false, err
 	}
 	return total + n, n > 0, nil
@@ -234,6 +257,7 @@ func (e *Engine) where(ctx context.Context, f Filter) (ledgerWhere, error) {
 			add(x.col+" = ?", x.v)
 		}
 	}
+	unitPath := ""
 	if f.UnitID != 0 {
 		path, err := e.unitPath(ctx, e.DB, f.UnitID)
 		if errors.Is(err, db.ErrNotFound) {
@@ -244,6 +268,9 @@ func (e *Engine) where(ctx context.Context, f Filter) (ledgerWhere, error) {
 		unit := &auth.Principal{OrgPath: path}
 		s, a := unit.ScopeSQL("c.org_path")
 		add(s, a...)
+		if len(a) > 0 {
+			unitPath = path
+		}
 	}
 	now := e.now()
 	switch f.Due {
@@ -285,6 +312,7 @@ func (e *Engine) where(ctx context.Context, f Filter) (ledgerWhere, error) {
 			like := e.DB.Dialect.ILike()
 			pat := "%" + db.EscapeLike(kw) + "%"
 			add("(c.title "+like+` ? ESCAPE '\' OR c.address `+like+` ? ESCAPE '\' OR c.party_name `+like+` ? ESCAPE '\')`, pat, pat, pat)
+			w.kw = e.keywordSearch(ctx, kw, p, w.own, unitPath)
 		}
 	}
 	if len(conds) == 0 {
@@ -317,24 +345,75 @@ func orderBy(sort string) string {
 }
 
 // List returns one page of the cases that f selects among those the
-// principal of ctx may see, and how many there are in all.
+// principal of ctx may see, and how many there are in all — for a free-text
+// keyword with more than KeywordCountLimit matches, KeywordCountLimit (or
+// the end of the next page, deeper in): see Ledger.
 func (e *Engine) List(ctx context.Context, f Filter) ([]Case, int, error) {
+	l, err := e.Ledger(ctx, f)
+	return l.Cases, l.Total, err
+}
+
+// KeywordCountLimit: a ledger with a free-text keyword counts its matches
+// up to this many and says "more than" beyond: counting every match of a
+// keyword common in the city would read every one of them
+// (docs/decisions.md, 17).
+const KeywordCountLimit = 1000
+
+// keywordCountLimit is KeywordCountLimit (tests lower it).
+var keywordCountLimit = KeywordCountLimit
+
+// LedgerPage is one page of a ledger and its total.
+type LedgerPage struct {
+	Cases []Case
+	// Total is how many cases match — or, when TotalCapped, how many were
+	// counted before counting stopped: there are more.
+	Total       int
+	TotalCapped bool
+}
+
+// Ledger returns one page of the cases that f selects among those the
+// principal of ctx may see, and how many there are in all. With a
+// free-text keyword counting stops after KeywordCountLimit matches (or
+// after the end of the next page, deeper in): then TotalCapped.
+func (e *Engine) Ledger(ctx context.Context, f Filter) (LedgerPage, error) {
 	w, err := e.where(ctx, f)
 	if err != nil {
-		return nil, 0, err
+		return LedgerPage{}, err
 	}
-	total, pending, err := e.count(ctx, w)
-	if err != nil {
-		return nil, 0, err
-	}
-	where, args := w.sql(pending)
 	size := f.Size
 	if size <= 0 || size > MaxPageSize {
 		size = 20
 	}
 	page := max(f.Page, 1)
-	out, err := e.query(ctx, where, args, e.planPage(w, f.Sort, total), size, (page-1)*size)
-	return out, total, err
+	counted := w
+	if w.kw != nil {
+		// The keyword's candidates are counted, up to the cap (past it, to
+		// the end of the next page: a next page is offered while there
+		// are more).
+		counted.useKW, counted.countLimit = true, max(keywordCountLimit, (page+1)*size)
+	}
+	total, pending, err := e.count(ctx, counted)
+	if err != nil {
+		return LedgerPage{}, err
+	}
+	capped := counted.countLimit > 0 && total > counted.countLimit
+	where, args := w.sql(pending)
+	plan := e.planPage(w, f.Sort, total)
+	switch {
+	case capped:
+		// Many match: the page is read by walking its order (an index of
+		// the type), checking each row's LIKE — cheaper than checking the
+		// row against the candidates.
+		total = counted.countLimit
+		plan = e.planPage(w, f.Sort, max(total, pageScanMin))
+	case w.kw != nil:
+		// Few: gathered from the candidates, then sorted.
+		plan.gather, plan.index = true, ""
+		plan.from, plan.fromArgs = e.candidates(w.kw, !pending)
+	}
+	plan.custom = w.kw != nil
+	out, err := e.query(ctx, where, args, plan, size, (page-1)*size)
+	return LedgerPage{Cases: out, Total: total, TotalCapped: capped}, err
 }
 
 // pageScanMin: when at least this many cases match, a page is read by
@@ -350,6 +429,11 @@ type pagePlan struct {
 	index string
 	// gather: few cases match; find them all, then sort.
 	gather bool
+	// from, fromArgs: the rows to read, when not every case (a keyword's
+	// candidates); custom: planned with its values (see customPlan).
+	from     string
+	fromArgs []any
+	custom   bool
 }
 
 // planPage chooses how to read a page of the cases w selects, knowing how
@@ -402,6 +486,7 @@ func (e *Engine) Each(ctx context.Context, f Filter, limit int, fn func(Case) er
 	if err != nil {
 		return err
 	}
+	w.useKW = w.kw != nil // exact: every candidate checked by its LIKE
 	n, pending, err := e.count(ctx, w)
 	if err != nil {
 		return err
@@ -410,8 +495,12 @@ func (e *Engine) Each(ctx context.Context, f Filter, limit int, fn func(Case) er
 	if n > limit {
 		return &TooManyError{N: n, Limit: limit}
 	}
-	rows, err := e.DB.Query(ctx, `SELECT `+caseCols+`, u.name, '' FROM cases c JOIN org_units u ON u.id = c.org_unit_id
-		WHERE `+where+` ORDER BY `+orderBy(f.Sort), args...)
+	from, fromArgs := `cases c`, []any(nil)
+	if w.useKW {
+		from, fromArgs = e.candidates(w.kw, !pending)
+	}
+	rows, err := e.DB.Query(ctx, `SELECT `+caseCols+`, u.name, '' FROM `+from+` JOIN org_units u ON u.id = c.org_unit_id
+		WHERE `+where+` ORDER BY `+orderBy(f.Sort), e.customPlan(w.kw != nil, append(fromArgs, args...))...)
 	if err != nil {
 		return err
 	}
@@ -448,15 +537,18 @@ func (e *TooManyError) FieldInfo() (string, string, string, string) {
 // read), then those rows with their unit's name.
 func (e *Engine) query(ctx context.Context, where string, args []any, p pagePlan, limit, offset int) ([]Case, error) {
 	from := `cases c` + e.indexedBy(p.index)
+	if p.from != "" {
+		from = p.from
+	}
 	if p.gather && e.DB.Dialect == db.Postgres {
 		// OFFSET 0 keeps PostgreSQL from planning the selection with the
 		// page's LIMIT: it finds the few cases by their filters, then sorts.
-		from = `(SELECT * FROM cases c WHERE ` + where + ` OFFSET 0) c`
+		from = `(SELECT * FROM ` + from + ` WHERE ` + where + ` OFFSET 0) c`
 		where = "1 = 1"
 	}
 	rows, err := e.DB.Query(ctx, `SELECT `+caseCols+`, u.name, '' FROM cases c JOIN org_units u ON u.id = c.org_unit_id
 		WHERE c.id IN (SELECT c.id FROM `+from+` WHERE `+where+` ORDER BY `+p.order+` LIMIT ? OFFSET ?)
-		ORDER BY `+p.order, append(append([]any{}, args...), limit, offset)...)
+		ORDER BY `+p.order, e.customPlan(p.custom, append(append(append([]any{}, p.fromArgs...), args...), limit, offset))...)
 	if err != nil {
 		return nil, err
 	}

@@ -148,6 +148,9 @@ func insertCase(ctx context.Context, tx *db.Tx, c *Case) (bool, error) {
 	if isNoRows(err) {
 		return false, nil
 	}
+	if err == nil {
+		err = indexGrams(ctx, tx, c) // the keyword index (search.go)
+	}
 	return err == nil, err
 }
 
@@ -183,7 +186,11 @@ func insertCases(ctx context.Context, tx *db.Tx, cs []*Case) error {
 			c.ID = id
 		}
 	}
-	return rs.Err()
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	rs.Close()
+	return indexGrams(ctx, tx, cs...) // the keyword index (search.go)
 }
 
 // updateCase writes every mutable column of c if the row is still at
@@ -193,6 +200,9 @@ func insertCases(ctx context.Context, tx *db.Tx, cs []*Case) error {
 func updateCase(ctx context.Context, tx *db.Tx, c *Case, version int) (bool, error) {
 	data, err := dataJSON(c.Data)
 	if err != nil {
+		return false, err
+	}
+	if err := reindexCase(ctx, tx, c, version); err != nil { // the keyword index (search.go)
 		return false, err
 	}
 	res, err := tx.Exec(ctx, `UPDATE cases SET state = ?, version = version + 1, org_unit_id = ?, org_path = ?,

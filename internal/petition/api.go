@@ -52,7 +52,7 @@ func (h *Handler) apiRoutes() []web.Route {
 			Errors: []int{403, 409, 422, 503}}},
 		{Pattern: "GET /api/v1/petition/cases", Access: staffOrLeader, Handler: h.listAPI, Doc: &web.APIDoc{
 			Summary: "The petition ledger (台账): filter, sort, page", Tag: tag, Query: filterParams(),
-			Response: web.ListResponse[CaseItem]{}, Errors: []int{422}}},
+			Response: LedgerList{}, Errors: []int{422}}},
 		{Pattern: "GET /api/v1/petition/cases/{id}", Access: staffOrLeader, Resource: "case", Handler: h.getAPI, Doc: &web.APIDoc{
 			Summary: "A petition with its timeline, files and the actions allowed now", Tag: tag, Response: CaseDetail{}}},
 		{Pattern: "POST /api/v1/petition/cases/{id}/actions", Access: staffOrLeader, Resource: "case", Handler: h.actAPI, Doc: &web.APIDoc{
@@ -211,17 +211,26 @@ func (h *Handler) listAPI(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	cs, total, err := h.e().List(r.Context(), f)
+	page, err := h.e().Ledger(r.Context(), f)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
 	l, now := web.LangOf(r), h.e().Clock()
-	items := make([]CaseItem, len(cs))
-	for i, c := range cs {
+	items := make([]CaseItem, len(page.Cases))
+	for i, c := range page.Cases {
 		items[i] = CaseItem{Case: c.Masked(), Overdue: c.Overdue(now), StateLabel: stateLabel(l, c.State)}
 	}
-	web.WriteJSON(w, http.StatusOK, web.ListResponse[CaseItem]{Items: items, Total: total, Page: max(f.Page, 1), Size: f.Size})
+	web.WriteJSON(w, http.StatusOK, LedgerList{ListResponse: web.ListResponse[CaseItem]{Items: items, Total: page.Total,
+		Page: max(f.Page, 1), Size: f.Size}, TotalCapped: page.TotalCapped})
+}
+
+// LedgerList is a page of the ledger. A free-text keyword's matches are
+// counted up to casework.KeywordCountLimit (or the end of the next page):
+// with more, total is that figure and total_capped is true.
+type LedgerList struct {
+	web.ListResponse[CaseItem]
+	TotalCapped bool `json:"total_capped" doc:"true: more cases match than total (a keyword's count stops there); the next page exists"`
 }
 
 func stateLabel(l web.Lang, s string) string { return web.T(l, "petition.state."+s) }

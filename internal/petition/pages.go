@@ -127,6 +127,9 @@ type ledgerData struct {
 	Saved      []casework.SavedFilter
 	SaveQuery  string
 	Back       string
+
+	// TotalCapped: more match than Total (a keyword's count stops there).
+	TotalCapped bool
 }
 
 var petitionStates = []string{StateRegistered, StateHandling, StateReplied, StateReviewing, StateRereviewing, StateClosed, StateDeclined}
@@ -170,7 +173,7 @@ func (h *Handler) ledgerPage(w http.ResponseWriter, r *http.Request) {
 	d.ExportURL = "/api/v1/petition/export?" + d.SaveQuery
 	status := http.StatusOK
 	if ferr == nil {
-		cs, total, err := h.e().List(ctx, f)
+		page, err := h.e().Ledger(ctx, f)
 		if err != nil {
 			if m, ok := formErrors(l, err); ok {
 				errs, status = m, http.StatusUnprocessableEntity
@@ -180,10 +183,10 @@ func (h *Handler) ledgerPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		now := h.e().Clock()
-		for _, c := range cs {
+		for _, c := range page.Cases {
 			d.Rows = append(d.Rows, CaseItem{Case: c.Masked(), Overdue: c.Overdue(now), StateLabel: stateLabel(l, c.State)})
 		}
-		d.Total = total
+		d.Total, d.TotalCapped = page.Total, page.TotalCapped
 	} else {
 		status = http.StatusUnprocessableEntity
 	}

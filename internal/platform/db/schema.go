@@ -38,7 +38,10 @@ func (d *DB) Schema(ctx context.Context) (map[string][]Column, error) {
 		}
 		return out, rows.Err()
 	}
-	rows, err := d.Query(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	// Ordinary tables only: a virtual table (an FTS5 index, which PostgreSQL
+	// keeps as an index of a table) and the shadow tables holding its data
+	// are no part of the schema compared.
+	rows, err := d.Query(ctx, `SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'`)
 	if err != nil {
 		return nil, err
 	}
