@@ -323,7 +323,16 @@ func (e *Engine) where(ctx context.Context, f Filter) (ledgerWhere, error) {
 		w.wholeType = f.Type
 	}
 	if w.open && w.typed {
-		w.countIndex = "cases_due" // the open cases alone, with scope and category
+		// The open cases alone: in deadline order for the deadline filters,
+		// else by category, or by unit when the list keeps to a unit.
+		w.countIndex = "cases_due"
+		switch {
+		case w.due:
+		case f.Category != "":
+			w.countIndex = "cases_open_category"
+		case w.own != "1 = 1" || f.UnitID != 0:
+			w.countIndex = "cases_open_scope"
+		}
 	}
 	return w, nil
 }
@@ -448,9 +457,9 @@ func (e *Engine) planPage(w ledgerWhere, sort string, total int) pagePlan {
 		return p
 	}
 	if w.open {
-		// Only open cases: gathered from the open cases' index (which
-		// also holds them in deadline order).
-		p.index = "cases_due"
+		// Only open cases: gathered from the open cases' index the count
+		// was taken from.
+		p.index = w.countIndex
 	}
 	switch sort {
 	case "", "received", "-received":
