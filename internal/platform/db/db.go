@@ -14,8 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"modernc.org/sqlite"
 )
 
@@ -103,18 +102,10 @@ func Open(ctx context.Context, target string) (*DB, error) {
 	d := &DB{target: Redact(target)}
 	if IsPostgresURL(target) {
 		d.Dialect = Postgres
-		cfg, err := pgx.ParseConfig(target)
+		pool, err := sql.Open("pgx", target)
 		if err != nil {
 			return nil, fmt.Errorf("database %s: %w", d.target, err)
 		}
-		// Statements are planned with their values every time. pgx keeps
-		// each statement prepared per connection, and after five runs
-		// PostgreSQL may switch a prepared statement to a generic plan that
-		// ignores the values: for the ledger's filters that plan read a
-		// district's cases by the wrong index (547 ms instead of 2.5 ms).
-		// Planning the short statements of this application costs little.
-		cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-		pool := stdlib.OpenDB(*cfg)
 		pool.SetMaxOpenConns(32)
 		pool.SetMaxIdleConns(32)
 		pool.SetConnMaxIdleTime(5 * time.Minute)
