@@ -86,7 +86,7 @@ func TestGetRequest(t *testing.T) {
 		resp, body := b.Get(t, open311.Root+"/requests/"+made.ServiceRequestID+".json")
 		wantFormat(t, resp, body, http.StatusOK, "json")
 		// English.
-		resp, body = c.get(t, open311.Root+"/requests/"+made.ServiceRequestID+".json?lang=en")
+		_, body = c.get(t, open311.Root+"/requests/"+made.ServiceRequestID+".json?lang=en")
 		if r := requestsOf(t, "json", body)[0]; r.ServiceName != "Property management" || !strings.HasPrefix(r.StatusNotes, "Registered") {
 			t.Errorf("english: %+v", r)
 		}

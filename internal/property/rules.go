@@ -84,18 +84,6 @@ var FactKinds = []struct{ Kind, Zh, En string }{
 	{"false_material", "提供虚假材料", "false documents"},
 }
 
-func factKindLabel(kind string, en bool) string {
-	for _, k := range FactKinds {
-		if k.Kind == kind {
-			if en {
-				return k.En
-			}
-			return k.Zh
-		}
-	}
-	return kind
-}
-
 func validFactKind(kind string) bool {
 	for _, k := range FactKinds {
 		if k.Kind == kind {
