@@ -353,10 +353,7 @@ func (h *Web) listAPI(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	if items == nil {
-		items = []Facility{}
-	}
-	web.WriteJSON(w, http.StatusOK, web.ListResponse[Facility]{Items: items, Total: total, Page: pg.Page, Size: pg.Size})
+	web.WriteList(w, pg, items, total)
 }
 
 func filterOf(v url.Values) Filter {

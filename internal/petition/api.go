@@ -425,7 +425,7 @@ func (h *Handler) mineAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		items = append(items, pc)
 	}
-	web.WriteJSON(w, http.StatusOK, web.ListResponse[PublicCase]{Items: items, Total: total, Page: pg.Page, Size: pg.Size})
+	web.WriteList(w, pg, items, total)
 }
 
 func (h *Handler) trackAPI(w http.ResponseWriter, r *http.Request) {

@@ -248,7 +248,7 @@ func (h *Handler) receptionsAPI(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	web.WriteJSON(w, http.StatusOK, web.ListResponse[Reception]{Items: rs, Total: total, Page: pg.Page, Size: pg.Size})
+	web.WriteList(w, pg, rs, total)
 }
 
 func (h *Handler) receptionCreateAPI(w http.ResponseWriter, r *http.Request) {

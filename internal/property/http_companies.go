@@ -306,10 +306,7 @@ func (s *Service) apiCompanies(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	if rows == nil {
-		rows = []Company{}
-	}
-	web.WriteJSON(w, http.StatusOK, web.ListResponse[Company]{Items: rows, Total: total, Page: pg.Page, Size: pg.Size})
+	web.WriteList(w, pg, rows, total)
 }
 
 func (s *Service) apiCreateCompany(w http.ResponseWriter, r *http.Request) {

@@ -315,10 +315,7 @@ func (s *Service) apiCompounds(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	if rows == nil {
-		rows = []Compound{}
-	}
-	web.WriteJSON(w, http.StatusOK, web.ListResponse[Compound]{Items: rows, Total: total, Page: pg.Page, Size: pg.Size})
+	web.WriteList(w, pg, rows, total)
 }
 
 func (s *Service) apiCompound(w http.ResponseWriter, r *http.Request) {

@@ -568,10 +568,7 @@ func (s *Service) apiFacts(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	if rows == nil {
-		rows = []Fact{}
-	}
-	web.WriteJSON(w, http.StatusOK, web.ListResponse[Fact]{Items: rows, Total: total, Page: pg.Page, Size: pg.Size})
+	web.WriteList(w, pg, rows, total)
 }
 
 func (s *Service) apiAddFact(w http.ResponseWriter, r *http.Request) {

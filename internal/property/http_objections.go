@@ -142,10 +142,7 @@ func (s *Service) apiObjections(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	if rows == nil {
-		rows = []Objection{}
-	}
-	web.WriteJSON(w, http.StatusOK, web.ListResponse[Objection]{Items: rows, Total: total, Page: pg.Page, Size: pg.Size})
+	web.WriteList(w, pg, rows, total)
 }
 
 func (s *Service) apiAnswerObjection(w http.ResponseWriter, r *http.Request) {

@@ -112,7 +112,7 @@ func (h *Handler) listAPI(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	web.WriteJSON(w, http.StatusOK, web.ListResponse[UnitJSON]{Items: unitsJSON(l, units), Total: total, Page: pg.Page, Size: pg.Size})
+	web.WriteList(w, pg, unitsJSON(l, units), total)
 }
 
 // scoped reads the {id} unit within the caller's jurisdiction; it answers

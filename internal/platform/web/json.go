@@ -101,6 +101,15 @@ func (p Paging) Pages(total int) int {
 	return (total + p.Size - 1) / p.Size
 }
 
+// WriteList answers one page of a list: its items (an empty list, never
+// null), the total and the paging.
+func WriteList[T any](w http.ResponseWriter, pg Paging, items []T, total int) {
+	if items == nil {
+		items = []T{}
+	}
+	WriteJSON(w, http.StatusOK, ListResponse[T]{Items: items, Total: total, Page: pg.Page, Size: pg.Size})
+}
+
 // ListResponse is the shape of every paged API list.
 type ListResponse[T any] struct {
 	Items []T `json:"items"`
