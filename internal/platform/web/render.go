@@ -82,8 +82,21 @@ func MustPages(fsys fs.FS, glob string) *Pages {
 	if err != nil || len(files) == 0 {
 		panic(fmt.Sprintf("no templates match %s", glob))
 	}
-	ps := &Pages{set: map[string]*template.Template{}}
+	// Files named "_…" are partials: parsed into every page of the set,
+	// never pages themselves (a block two forms of a module share).
+	var partials, pages []string
 	for _, f := range files {
+		if strings.HasPrefix(path.Base(f), "_") {
+			partials = append(partials, f)
+		} else {
+			pages = append(pages, f)
+		}
+	}
+	if len(partials) > 0 {
+		template.Must(base.ParseFS(fsys, partials...))
+	}
+	ps := &Pages{set: map[string]*template.Template{}}
+	for _, f := range pages {
 		t := template.Must(base.Clone())
 		template.Must(t.ParseFS(fsys, f))
 		ps.set[strings.TrimSuffix(path.Base(f), ".html")] = t
