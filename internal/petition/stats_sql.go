@@ -124,12 +124,7 @@ func (s *Service) yearCells(ctx context.Context, sc statsScope, t statsTables) (
 		wg    sync.WaitGroup
 	)
 	for q := range 4 {
-		var days []statDay
-		for _, d := range t.days {
-			if (d.month-1)/3 == q {
-				days = append(days, d)
-			}
-		}
+		days := t.quarter(q)
 		wg.Go(func() {
 			cells, err := s.sqliteCells(ctx, days, t, w, wargs)
 			mu.Lock()
@@ -152,12 +147,7 @@ func (s *Service) scanCells(ctx context.Context, tx *db.Tx, t statsTables, w str
 	}
 	var out []cell
 	for q := range 4 {
-		var days []statDay
-		for _, d := range t.days {
-			if (d.month-1)/3 == q {
-				days = append(days, d)
-			}
-		}
+		days := t.quarter(q)
 		query, args := sqliteCellsQuery(days, t, w, wargs)
 		cells, err := scanCellRows(tx.Query(ctx, query, args...))
 		if err != nil {
@@ -166,6 +156,18 @@ func (s *Service) scanCells(ctx context.Context, tx *db.Tx, t statsTables, w str
 		out = append(out, cells...)
 	}
 	return out, nil
+}
+
+// quarter is the days of quarter q (0–3) of the tables' year: SQLite reads
+// a year a quarter per query.
+func (t statsTables) quarter(q int) []statDay {
+	var days []statDay
+	for _, d := range t.days {
+		if (d.month-1)/3 == q {
+			days = append(days, d)
+		}
+	}
+	return days
 }
 
 // pgCells reads the figures of a year on PostgreSQL, in tx.
