@@ -293,7 +293,11 @@ func (e *Engine) where(ctx context.Context, f Filter) (ledgerWhere, error) {
 		add("c.closed_at IS NOT NULL")
 	}
 	if fl, ok := FlagByName(f.Flag); ok && f.Flag != "" {
-		add("(c.flags & ?) <> 0", int64(fl))
+		// The flag is written into the SQL, not bound: SQLite compares a
+		// bound mask with partial indexes' predicates such as cases_assumed's
+		// "(flags & 128) <> 0" and would then compile the statement anew on
+		// every run (see petition's migration 0004).
+		add("(c.flags & " + strconv.FormatInt(int64(fl), 10) + ") <> 0")
 	}
 	if !f.From.IsZero() {
 		add("c.received_at >= ?", f.From.In(e.Loc).UTC())
