@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"anju/internal/platform/db"
@@ -82,23 +83,55 @@ func (c *Chain) sealLocked(ctx context.Context, tx *db.Tx) (n int, more bool, er
 		return 0, false, fmt.Errorf("%w (record %d at position %d; key id %s): wrong key file, or the record was altered; run anju audit verify",
 			ErrKeyMismatch, last.ID, at.Pos, c.KeyID())
 	}
+	links := make([]any, 0, 4*len(rows))
 	for _, r := range rows {
 		pos := at.Pos + 1
 		sum := h.sum(at.Hash, r, pos)
-		res, err := tx.Exec(ctx, `UPDATE audit_log SET chain_pos = ?, prev_hash = ?, hash = ?
-			WHERE id = ? AND chain_pos IS NULL`, pos, at.Hash, sum, r.ID)
-		if err != nil {
-			return 0, false, fmt.Errorf("audit seal record %d: %w", r.ID, err)
-		}
-		// Only a second sealer could have linked the row meanwhile; the
-		// lock rules that out, but a chain with a hole is worse than a
-		// failed batch, so check rather than trust.
-		if k, err := res.RowsAffected(); err != nil || k != 1 {
-			return 0, false, fmt.Errorf("audit seal record %d: sealed concurrently (%d rows, %v)", r.ID, k, err)
-		}
+		links = append(links, r.ID, pos, at.Hash, sum)
 		at = link{pos, sum}
 	}
+	for len(links) > 0 {
+		k := sealChunk(len(links) / 4)
+		if err := sealRows(ctx, tx, links[:4*k]); err != nil {
+			return 0, false, err
+		}
+		links = links[4*k:]
+	}
 	return len(rows), len(rows) == sealBatch, nil
+}
+
+// sealChunks are the sizes of the UPDATE statements that link rows: one
+// statement links many rows (a statement each cost a round trip, and on
+// PostgreSQL as much as the intake that wrote the rows), and a few fixed
+// sizes keep the statements few, so both databases keep them compiled.
+var sealChunks = []int{256, 64, 16, 4, 1}
+
+// sealChunk is the size of the next statement for n rows.
+func sealChunk(n int) int {
+	for _, k := range sealChunks {
+		if n >= k {
+			return k
+		}
+	}
+	return n
+}
+
+// sealRows links rows given as (id, position, previous hash, hash) in one
+// statement. Only a second sealer could have linked a row meanwhile; the
+// lock rules that out, but a chain with a hole is worse than a failed
+// batch, so the count is checked rather than trusted.
+func sealRows(ctx context.Context, tx *db.Tx, links []any) error {
+	k := len(links) / 4
+	values := strings.TrimSuffix(strings.Repeat(`(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT)), `, k), ", ")
+	res, err := tx.Exec(ctx, `UPDATE audit_log SET chain_pos = v.column2, prev_hash = v.column3, hash = v.column4
+		FROM (VALUES `+values+`) AS v WHERE audit_log.id = v.column1 AND audit_log.chain_pos IS NULL`, links...)
+	if err != nil {
+		return fmt.Errorf("audit seal records %d…: %w", links[0], err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(k) {
+		return fmt.Errorf("audit seal records %d…: sealed concurrently (%d rows of %d, %v)", links[0], n, k, err)
+	}
+	return nil
 }
 
 // unsealed reads the next batch of rows waiting for the chain.
