@@ -194,11 +194,13 @@ func (e *DuplicateError) Error() string {
 func (e *Engine) Create(ctx context.Context, nc NewCase) (Case, error) {
 	// Validation and deadlines are worked out before the write transaction,
 	// which then stays as short as intake needs it to be.
+	x := e.expected(ctx)
 	t, c, ev, err := e.prepare(ctx, e.DB, nc)
 	if err != nil {
+		x.settle()
 		return Case{}, err
 	}
-	if err := e.commitNew(ctx, &newCase{t: t, c: &c, ev: &ev}); err != nil {
+	if err := e.commitNew(ctx, x, &newCase{t: t, c: &c, ev: &ev}); err != nil {
 		return Case{}, err
 	}
 	c.FlagList = c.Flags.List()

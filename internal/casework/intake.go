@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"anju/internal/platform/audit"
@@ -13,69 +14,130 @@ import (
 
 // Group commit of new cases.
 //
-// Cases filed at the same moment share one transaction. The first to
-// arrive while no group is being written leads: it writes the cases queued
-// so far (up to maxGroup) in one transaction — their rows with one INSERT,
-// their first events with another, and an audit record each — answers
-// each, and hands the lead to the next waiting case if more came
-// meanwhile. Each case is still written whole (row, first event, audit
-// record) and its number is returned only after the commit that holds it.
+// Cases filed at the same moment share one transaction. A writer goroutine
+// takes the cases queued so far (up to maxGroup) and writes them in one
+// transaction — their rows with one INSERT, their first events with
+// another, and one audit INSERT for all — answers each, and goes on with
+// the cases that came meanwhile; it ends when the queue is empty, and the
+// next case to arrive starts it again. Each case is still written whole
+// (row, first event, audit record) and its number is returned only after
+// the commit that holds it.
 //
 // SQLite has one writer: every intake transaction waits for the one
-// before it, each statement is compiled anew, and each commit writes every
-// page it touched to the WAL (the cases row alone touches a leaf of each of
-// its indexes). PostgreSQL runs each statement in a round trip and each
-// commit waits for the disk. A group pays for all of that once.
+// before it, and each commit writes every page it touched to the WAL (the
+// cases row alone touches a leaf of each of its indexes). PostgreSQL runs
+// each statement in a round trip and each commit waits for the disk. A
+// group pays for all of that once.
+//
+// One writer per process, on both databases (decision 18): groups grow
+// with the load, up to maxGroup. It is a goroutine of its own, not one of
+// the waiting requests: a request that wrote a group would go on to send
+// its own response before the next group could start. Several processes on
+// one PostgreSQL each group their own.
 //
 // A case whose number was drawn by another meanwhile draws again, alone; a
 // case whose external reference is taken (*DuplicateError) writes nothing
 // and does not disturb the others; any other failure rolls the shared
 // transaction back and each of its cases is then written in a transaction
-// of its own, so an error belongs to the case that caused it. Several
-// processes on one PostgreSQL each group their own.
+// of its own, so an error belongs to the case that caused it.
 
 // maxGroup bounds the cases one shared transaction holds.
 const maxGroup = 64
 
-// maxLeaders bounds the groups written at once: one on SQLite (one
-// writer), a few on PostgreSQL (whose round trips and commits overlap).
-func (e *Engine) maxLeaders() int {
-	if e.DB.Dialect == db.Postgres {
-		return 4
-	}
-	return 1
-}
-
 // newCase is a case waiting to be written, and where to answer.
 type newCase struct {
-	ctx context.Context
-	t   *Type
-	c   *Case
-	ev  *Event
-	err error
-	// done says "write this group" (the case leads it; it is in it) or,
-	// nil, that the case is written or failed (err).
-	done chan []*newCase
+	ctx  context.Context
+	t    *Type
+	c    *Case
+	ev   *Event
+	err  error
+	done chan struct{} // closed once the case is written or failed (err)
 }
 
 type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*newCase
-	leaders int       // groups being written
-	last    time.Time // when the last group was written
+	writing bool // the writer goroutine runs
+	// arriving counts the cases on their way to the queue: announced by a
+	// module (Expect) or being prepared by Create; queued is signalled when
+	// one joins the queue or gives up.
+	arriving int
+	queued   chan struct{}
 }
 
-// Under a steady stream of intake a leader that finds itself nearly alone
-// waits a moment for the cases about to arrive (as PostgreSQL's
+// The writer, finding fewer than lingerBelow cases queued while others are
+// being prepared waits for them, up to lingerFor (as PostgreSQL's
 // commit_delay does): one commit then writes the pages a few cases share
 // (the leaves of the time-ordered indexes, the tables' last pages) once
-// instead of once each. Only when another group was written just before:
-// a lone petition is written at once.
+// instead of once each. A lone case, with nothing on the way, is written at
+// once.
 const (
-	lingerBelow = 4                      // a group smaller than this lingers
-	lingerFor   = 700 * time.Microsecond // for this long
-	busyWithin  = 3 * time.Millisecond   // if the last group was written this recently
+	lingerBelow = 16
+	lingerFor   = time.Millisecond
 )
+
+// arrive tells the writer that a case is being prepared; commitNew or
+// leave follows.
+func (g *groupCommit) arrive() {
+	g.mu.Lock()
+	if g.queued == nil {
+		g.queued = make(chan struct{}, 1)
+	}
+	g.arriving++
+	g.mu.Unlock()
+}
+
+// Expect tells the intake writer that a case is on its way: a module
+// calls it when a submission arrives, before its own checks, so that a
+// writer about to commit a small group waits for it (see lingerFor). The
+// returned context is the one to create the case with; done must be
+// called when the request ends (it does nothing once the case is queued).
+func (e *Engine) Expect(ctx context.Context) (context.Context, func()) {
+	x := &expectation{g: &e.intake}
+	x.g.arrive()
+	return context.WithValue(ctx, expectKey{}, x), x.settle
+}
+
+type expectKey struct{}
+
+// expectation is one expected case; settled once it is queued or gone.
+type expectation struct {
+	g       *groupCommit
+	settled atomic.Bool
+}
+
+// settle: the expected case will not be queued (after all, or any more).
+func (x *expectation) settle() {
+	if x.settled.CompareAndSwap(false, true) {
+		x.g.leave()
+	}
+}
+
+// expected returns the expectation ctx carries, or a new one.
+func (e *Engine) expected(ctx context.Context) *expectation {
+	if x, ok := ctx.Value(expectKey{}).(*expectation); ok && x.g == &e.intake && !x.settled.Load() {
+		return x
+	}
+	x := &expectation{g: &e.intake}
+	x.g.arrive()
+	return x
+}
+
+// leave: the case that arrived failed before it was queued.
+func (g *groupCommit) leave() {
+	g.mu.Lock()
+	g.arriving--
+	g.signal()
+	g.mu.Unlock()
+}
+
+// signal wakes a lingering writer (with g.mu held).
+func (g *groupCommit) signal() {
+	select {
+	case g.queued <- struct{}{}:
+	default:
+	}
+}
 
 // take removes the next group from the queue (with g.mu held).
 func (g *groupCommit) take() []*newCase {
@@ -86,61 +148,69 @@ func (g *groupCommit) take() []*newCase {
 }
 
 // commitNew writes n in a transaction it shares with the cases filed at
-// the same moment.
-func (e *Engine) commitNew(ctx context.Context, n *newCase) error {
-	n.ctx, n.done = ctx, make(chan []*newCase, 1)
+// the same moment. x is the case's expectation (expected).
+func (e *Engine) commitNew(ctx context.Context, x *expectation, n *newCase) error {
+	n.ctx, n.done = ctx, make(chan struct{})
 	g := &e.intake
 	g.mu.Lock()
+	if x.settled.CompareAndSwap(false, true) {
+		g.arriving--
+	}
 	g.queue = append(g.queue, n)
-	var group []*newCase
-	if g.leaders < e.maxLeaders() {
-		g.leaders++
-		if len(g.queue) < lingerBelow && time.Since(g.last) < busyWithin {
-			g.mu.Unlock()
-			time.Sleep(lingerFor)
-			g.mu.Lock()
-		}
-		group = g.take()
+	g.signal()
+	if !g.writing {
+		g.writing = true
+		go e.writeQueued()
 	}
 	g.mu.Unlock()
-	if group != nil {
-		e.lead(group)
-	}
+	<-n.done
+	return n.err
+}
+
+// writeQueued writes groups from the queue until it is empty.
+func (e *Engine) writeQueued() {
+	g := &e.intake
 	for {
-		group := <-n.done
-		if group == nil {
-			return n.err
+		g.mu.Lock()
+		if len(g.queue) == 0 {
+			g.writing = false
+			g.mu.Unlock()
+			return
 		}
-		e.lead(group)
+		if len(g.queue) < lingerBelow && g.arriving > 0 {
+			deadline := time.Now().Add(lingerFor)
+			for len(g.queue) < lingerBelow && g.arriving > 0 {
+				left := time.Until(deadline)
+				if left <= 0 {
+					break
+				}
+				g.mu.Unlock()
+				t := time.NewTimer(left)
+				select {
+				case <-g.queued:
+				case <-t.C:
+				}
+				t.Stop()
+				g.mu.Lock()
+			}
+		}
+		group := g.take()
+		g.mu.Unlock()
+		e.writeAndAnswer(group)
 	}
 }
 
-// lead writes group, answers its cases and hands the next group, if any
-// came meanwhile, to the first of its cases to lead.
-func (e *Engine) lead(group []*newCase) {
+// writeAndAnswer writes group and answers each of its cases, whatever
+// happens: a panic while writing fails the group's cases (and is not
+// carried further: the writer belongs to no one request).
+func (e *Engine) writeAndAnswer(group []*newCase) {
 	defer func() {
-		// Whatever happens, every case of the group is answered and the
-		// lead moves on; a panic then goes on up the leader's request.
 		p := recover()
 		for _, n := range group {
 			if p != nil {
 				n.err = fmt.Errorf("casework: writing new cases: %v", p)
 			}
-			n.done <- nil
-		}
-		g := &e.intake
-		g.mu.Lock()
-		g.last = time.Now()
-		if len(g.queue) == 0 {
-			g.leaders--
-			g.mu.Unlock()
-		} else {
-			next := g.take()
-			g.mu.Unlock()
-			next[0].done <- next
-		}
-		if p != nil {
-			panic(p)
+			close(n.done)
 		}
 	}()
 	e.writeGroup(group)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"anju/internal/casework"
 )
@@ -86,6 +87,50 @@ func TestConcurrentIntakeIsWholeAndOnce(t *testing.T) {
 			if err != nil || len(evs) != 1 || evs[0].Kind != "created" || evs[0].CaseID != id {
 				t.Fatalf("case %s timeline %+v %v", number, evs, err)
 			}
+		}
+	})
+}
+
+// A module announces a case (Expect) before its own checks, so the intake
+// writer waits a moment for it; an announced case that never comes holds
+// the others back no longer than that moment, and one that gave up
+// (done) not at all.
+func TestExpectedCasesDoNotHoldOthersBack(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		create := func(title string) time.Duration {
+			t.Helper()
+			start := time.Now()
+			_, err := w.E.Create(as(w.StaffA), casework.NewCase{Type: "task", OrgUnitID: w.A.ID, Category: "other",
+				Kind: "k", Channel: "hotline", Title: title, PartyName: "张三", PartyPhone: "13912345678"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return time.Since(start)
+		}
+		create("预热") // compiles the statements
+		// An announced case that gave up: nothing is awaited.
+		_, done := w.E.Expect(context.Background())
+		done()
+		done() // twice is harmless
+		if d := create("放弃之后"); d > 500*time.Millisecond {
+			t.Errorf("a case announced and withdrawn held intake back %v", d)
+		}
+		// An announced case still on its way delays another by at most the
+		// writer's short wait, however long it takes itself.
+		_, late := w.E.Expect(context.Background())
+		defer late()
+		for i := range 3 {
+			if d := create(fmt.Sprintf("等待中 %d", i)); d > 500*time.Millisecond {
+				t.Errorf("a case on its way held intake back %v", d)
+			}
+		}
+		// The case announced through its context is created as usual.
+		ctx, done2 := w.E.Expect(as(w.StaffA))
+		defer done2()
+		c, err := w.E.Create(ctx, casework.NewCase{Type: "task", OrgUnitID: w.A.ID, Category: "other",
+			Kind: "k", Channel: "hotline", Title: "已预告", PartyName: "李四", PartyPhone: "13912345679"})
+		if err != nil || c.ID == 0 {
+			t.Fatalf("announced case: %v", err)
 		}
 	})
 }

@@ -190,6 +190,10 @@ var ErrNotAllowed = errors.New("petition: not allowed to file by this channel")
 // period — and registers it in one short transaction. The number exists
 // once it is returned.
 func (s *Service) Submit(ctx context.Context, sub Submission) (casework.Case, error) {
+	// Tell the intake writer a case is coming: it waits a moment for it
+	// rather than commit a group just before it arrives.
+	ctx, done := s.E.Expect(ctx)
+	defer done()
 	p := me(ctx)
 	if sub.Channel == "" {
 		sub.Channel = ChannelWeb
