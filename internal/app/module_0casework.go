@@ -55,6 +55,7 @@ func buildCasework(a *App) (Parts, error) {
 		Jobs: []Job{
 			{Name: "casework-sweeper", Run: func(ctx context.Context) { e.RunSweeper(ctx, time.Minute) }},
 			{Name: "casework-dispatcher", Run: func(ctx context.Context) { e.RunDispatcher(ctx, 10*time.Second) }},
+			{Name: "casework-count-folder", Run: func(ctx context.Context) { e.RunCountFolder(ctx, time.Minute) }},
 		},
 	}, nil
 }

@@ -189,13 +189,10 @@ func (w ledgerWhere) sql(withPending bool) (string, []any) {
 // read without it). With w.countLimit, each part counts at most
 // countLimit+1 cases: a total above countLimit means "more than".
 func (e *Engine) count(ctx context.Context, w ledgerWhere) (total int, pending bool, err error) {
-	if w.wholeType != "" && w.own == "1 = 1" && e.DB.Dialect == db.SQLite {
-		// Every case of one type (the city's default ledger): SQLite counts
-		// a whole table from its b-tree's page headers without visiting the
-		// rows, so count the table and take away the other types (found by
-		// the index on type), in one statement, one snapshot.
-		err := e.DB.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM cases) - (SELECT COUNT(*) FROM cases c WHERE c.type < ?)
-			- (SELECT COUNT(*) FROM cases c WHERE c.type > ?)`, w.wholeType, w.wholeType).Scan(&total)
+	if w.wholeType != "" && w.own == "1 = 1" {
+		// Every case of one type (the city's default ledger): its total
+		// is kept (counts.go).
+		total, err = e.typeCount(ctx, w.wholeType)
 		return total, false, err
 	}
 	part := func(own bool, from, where string, args []any) (int, error) {
