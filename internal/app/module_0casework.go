@@ -56,6 +56,7 @@ func buildCasework(a *App) (Parts, error) {
 			{Name: "casework-sweeper", Run: func(ctx context.Context) { e.RunSweeper(ctx, time.Minute) }},
 			{Name: "casework-dispatcher", Run: func(ctx context.Context) { e.RunDispatcher(ctx, 10*time.Second) }},
 			{Name: "casework-count-folder", Run: func(ctx context.Context) { e.RunCountFolder(ctx, time.Minute) }},
+			{Name: "casework-keyword-indexer", Run: func(ctx context.Context) { e.RunKeywordIndexer(ctx, 2*time.Second) }},
 		},
 	}, nil
 }

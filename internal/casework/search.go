@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -45,11 +46,13 @@ import (
 // PostgreSQL keeps a GIN index of case_grams(title, address, party_name)
 // and case_paths(org_path) itself. SQLite keeps an FTS5 table holding only
 // the index (case_grams, rowid = case id, grams = the bigrams and the
-// path's terms — pathTerms — separated by spaces), written here whenever
-// a case is inserted (indexGrams) or its title or unit changes
-// (reindexCase: an update writes neither address nor party name); cases
-// loaded past the engine are caught up (gramsReady) or rebuilt
-// (RebuildKeywordIndex).
+// path's terms — pathTerms — separated by spaces). New cases are indexed
+// after their commit, in batches, not by intake (decision 22): a job does
+// it every second or two (RunKeywordIndexer), and every keyword lookup
+// first indexes the cases still missing (gramsReady), so a keyword always
+// finds every case. An indexed case's entry is replaced when its title or
+// unit changes (reindexCase: an update writes neither address nor party
+// name); RebuildKeywordIndex builds the whole index afresh.
 //
 // The ledger (ledger.go) counts the candidates that pass its conditions up
 // to KeywordCountLimit, gathers a page from them when there are fewer, and
@@ -260,50 +263,71 @@ func (e *Engine) customPlan(kw bool, args []any) []any {
 // (tests compare the two).
 var noKeywordIndex bool
 
-// indexGrams writes the index entries of cases just inserted (the ones
-// with an id). SQLite only: PostgreSQL maintains its index itself.
+// gramChunks are the sizes of the statements that write index entries: a
+// few fixed sizes, so that the statements stay few and compiled.
+var gramChunks = []int{256, 64, 16, 4, 1}
+
+// indexGrams writes the index entries of cs. SQLite only: PostgreSQL
+// maintains its index itself.
 func indexGrams(ctx context.Context, tx *db.Tx, cs ...*Case) error {
 	if tx.Dialect() != db.SQLite {
 		return nil
 	}
-	const chunk = 500
-	rows := make([]string, 0, min(len(cs), chunk))
-	args := make([]any, 0, 2*min(len(cs), chunk))
-	flush := func() error {
-		if len(rows) == 0 {
-			return nil
-		}
-		_, err := tx.Exec(ctx, `INSERT OR REPLACE INTO case_grams (rowid, grams) VALUES `+strings.Join(rows, ", "), args...)
-		rows, args = rows[:0], args[:0]
-		return err
-	}
-	for _, c := range cs {
-		if c.ID == 0 {
-			continue
-		}
-		rows = append(rows, "(?, ?)")
-		args = append(args, c.ID, ftsGrams(c.Title, c.Address, c.PartyName, c.OrgPath))
-		if len(rows) == chunk {
-			if err := flush(); err != nil {
-				return err
+	for len(cs) > 0 {
+		k := 1
+		for _, n := range gramChunks {
+			if len(cs) >= n {
+				k = n
+				break
 			}
 		}
+		args := make([]any, 0, 2*k)
+		for _, c := range cs[:k] {
+			args = append(args, c.ID, ftsGrams(c.Title, c.Address, c.PartyName, c.OrgPath))
+		}
+		rows := strings.TrimSuffix(strings.Repeat("(?, ?), ", k), ", ")
+		if _, err := tx.Exec(ctx, `INSERT OR REPLACE INTO case_grams (rowid, grams) VALUES `+rows, args...); err != nil {
+			return err
+		}
+		cs = cs[k:]
 	}
-	return flush()
+	return nil
 }
 
 // reindexCase replaces the index entry of c when its title or unit in
 // the database, at version, is not c's. updateCase calls it before it
 // writes c (an update writes neither address nor party name; the version
-// condition is the update's own, so the two agree). SQLite only.
+// condition is the update's own, so the two agree). A case not indexed
+// yet is left to indexNew, which reads what the case then holds: an
+// entry written here first would hide older cases still missing from
+// gramsReady's test of the highest ids. SQLite only.
 func reindexCase(ctx context.Context, tx *db.Tx, c *Case, version int) error {
 	if tx.Dialect() != db.SQLite {
 		return nil
 	}
 	_, err := tx.Exec(ctx, `INSERT OR REPLACE INTO case_grams (rowid, grams)
-		SELECT id, ? FROM cases WHERE id = ? AND version = ? AND (title <> ? OR org_path <> ?)`,
+		SELECT id, ? FROM cases WHERE id = ? AND version = ? AND (title <> ? OR org_path <> ?)
+		AND EXISTS (SELECT 1 FROM case_grams_docsize d WHERE d.id = cases.id)`,
 		ftsGrams(c.Title, c.Address, c.PartyName, c.OrgPath), c.ID, version, c.Title, c.OrgPath)
 	return err
+}
+
+// RunKeywordIndexer indexes new cases (SQLite) every interval until ctx
+// is done. PostgreSQL needs nothing: its index is kept by the database.
+func (e *Engine) RunKeywordIndexer(ctx context.Context, every time.Duration) {
+	if e.DB.Dialect != db.SQLite {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		e.gramsReady(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // RebuildKeywordIndex builds the keyword index afresh from every case: for
@@ -368,13 +392,13 @@ func indexWhere(ctx context.Context, tx *db.Tx, cond string) error {
 var gramsChecked sync.Map // *db.DB → true
 
 // gramsReady makes sure SQLite's index holds every case before a keyword
-// is looked up in it. The migration indexed the cases there were; the
-// engine indexes every case it writes; cases loaded past it (the demo, an
-// import) are indexed here: the first keyword of the process compares the
-// number of cases with the number of entries (a count of two small
-// b-trees) and indexes any case missing; later keywords compare the
-// highest ids only (two lookups) and index the newest cases when a load
-// has appended some. False (read every case) if that fails.
+// is looked up in it. The migration indexed the cases there were; new
+// cases — from intake or loaded past the engine (the demo, an import) —
+// are indexed here: the first call of the process compares the number of
+// cases with the number of entries (a count of two small b-trees) and
+// indexes any case missing; later calls compare the highest ids only (two
+// lookups) and index the newest cases. False (read every case) if that
+// fails.
 func (e *Engine) gramsReady(ctx context.Context) bool {
 	missing := `id > (SELECT COALESCE(MAX(id), 0) FROM case_grams_docsize)`
 	test := `SELECT (SELECT COALESCE(MAX(id), 0) FROM cases) > (SELECT COALESCE(MAX(id), 0) FROM case_grams_docsize)`

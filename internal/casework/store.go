@@ -144,12 +144,11 @@ func insertCase(ctx context.Context, tx *db.Tx, c *Case) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// (SQLite's keyword index takes the new case later: see indexNew in
+	// search.go.)
 	err = tx.QueryRow(ctx, insertCaseSQL, args...).Scan(&c.ID)
 	if isNoRows(err) {
 		return false, nil
-	}
-	if err == nil {
-		err = indexGrams(ctx, tx, c) // the keyword index (search.go)
 	}
 	return err == nil, err
 }
@@ -190,7 +189,7 @@ func insertCases(ctx context.Context, tx *db.Tx, cs []*Case) error {
 		return err
 	}
 	rs.Close()
-	return indexGrams(ctx, tx, cs...) // the keyword index (search.go)
+	return nil // SQLite's keyword index takes them later (indexNew, search.go)
 }
 
 // updateCase writes every mutable column of c if the row is still at
