@@ -36,12 +36,19 @@ func (e *Engine) FoldCounts(ctx context.Context) error {
 
 // RunCountFolder folds the counts every interval until ctx is done.
 func (e *Engine) RunCountFolder(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	repeat(ctx, every, func() {
 		if err := e.FoldCounts(ctx); err != nil && ctx.Err() == nil {
 			slog.Error("casework: folding case counts", "err", err)
 		}
+	})
+}
+
+// repeat runs fn now and then every interval until ctx is done.
+func repeat(ctx context.Context, every time.Duration, fn func()) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		fn()
 		select {
 		case <-ctx.Done():
 			return

@@ -318,16 +318,7 @@ func (e *Engine) RunKeywordIndexer(ctx context.Context, every time.Duration) {
 	if e.DB.Dialect != db.SQLite {
 		return
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		e.gramsReady(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	repeat(ctx, every, func() { e.gramsReady(ctx) })
 }
 
 // RebuildKeywordIndex builds the keyword index afresh from every case: for
