@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
@@ -273,8 +274,24 @@ func TestBrowserPetitionMapLocate(t *testing.T) {
 		t.Fatalf("after clear: %+v", st)
 	}
 
-	// Refused: a clear message, and nothing filled in.
+	// Refused: a clear message, and nothing filled in. The page is asked
+	// only once it sees the refusal (a permission changed through the
+	// DevTools protocol reaches an open page a moment later).
 	geo(browser.PermissionSettingDenied)
+	seen := false
+	for deadline := time.Now().Add(5 * time.Second); !seen && time.Now().Before(deadline); {
+		state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.permissions.query({name: 'geolocation'}).then(s => s.state)`,
+			chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen = state == "denied"; !seen {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if !seen {
+		t.Fatal("the page never saw the refused permission")
+	}
 	err = steps(ctx,
 		chromedp.Click(chromedp.CSS(`[data-testid=map-locate]`)),
 		chromedp.Poll[chromedp.Void](`document.querySelector('[data-testid=map-status]').classList.contains('error')`),
