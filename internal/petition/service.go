@@ -355,10 +355,11 @@ func (s *Service) markRepeat(ctx context.Context, nc *casework.NewCase) error {
 			who, args = "c.party_user_id = ?", []any{nc.PartyUserID}
 		}
 	}
+	// Planned with its values each time on PostgreSQL (see PlanWithValues).
 	rows, err := s.DB.Query(ctx, `SELECT c.id, c.lat, c.lng, c.compound_id, c.flags, c.received_at FROM cases c
 		WHERE `+who+` AND c.type = ? AND c.category = ? AND (c.received_at >= ? OR (c.flags & ?) <> 0)
 		ORDER BY c.received_at DESC LIMIT 50`,
-		append(args, TypeName, nc.Category, since, int64(casework.FlagFinal|casework.FlagFinalMatter))...)
+		s.DB.PlanWithValues(append(args, TypeName, nc.Category, since, int64(casework.FlagFinal|casework.FlagFinalMatter)))...)
 	if err != nil {
 		return err
 	}

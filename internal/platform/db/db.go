@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"modernc.org/sqlite"
 )
@@ -152,6 +153,22 @@ func Open(ctx context.Context, target string) (*DB, error) {
 func sqliteDSN(path string) string {
 	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(10000)&_time_format=sqlite"
+}
+
+// PlanWithValues returns a query's args so that PostgreSQL plans it with
+// its values at each run (pgx's exec mode: an unnamed statement, parsed,
+// bound and run in one round trip, the parameters' types taken from the
+// Go values) instead of reusing a prepared statement, which after five runs may keep
+// a generic plan for the life of the connection. A generic plan made while
+// a table was small (no statistics yet) can pick any index that matches
+// part of the conditions; for repeat detection it walked every case of a
+// type (9 ms a petition, a third of intake's throughput). Planning costs a
+// fraction of a millisecond. SQLite: args unchanged.
+func (d *DB) PlanWithValues(args []any) []any {
+	if d.Dialect != Postgres {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeExec}, args...)
 }
 
 // Target is the redacted connection target, for messages.
