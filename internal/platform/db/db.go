@@ -163,7 +163,9 @@ func sqliteDSN(path string) string {
 // a table was small (no statistics yet) can pick any index that matches
 // part of the conditions; for repeat detection it walked every case of a
 // type (9 ms a petition, a third of intake's throughput). Planning costs a
-// fraction of a millisecond. SQLite: args unchanged.
+// fraction of a millisecond. SQLite: args unchanged. (The ledger's keyword
+// queries use describe-exec mode instead, for the same reason: see
+// casework's customPlan.)
 func (d *DB) PlanWithValues(args []any) []any {
 	if d.Dialect != Postgres {
 		return args
