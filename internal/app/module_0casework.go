@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -55,8 +56,16 @@ func buildCasework(a *App) (Parts, error) {
 		Jobs: []Job{
 			{Name: "casework-sweeper", Run: func(ctx context.Context) { e.RunSweeper(ctx, time.Minute) }},
 			{Name: "casework-dispatcher", Run: func(ctx context.Context) { e.RunDispatcher(ctx, 10*time.Second) }},
-			{Name: "casework-count-folder", Run: func(ctx context.Context) { e.RunCountFolder(ctx, time.Minute) }},
-			{Name: "casework-keyword-indexer", Run: func(ctx context.Context) { e.RunKeywordIndexer(ctx, 2*time.Second) }},
+			{Name: "casework-count-folder", Run: func(ctx context.Context) {
+				every(ctx, time.Minute, func() {
+					if err := e.FoldCounts(ctx); err != nil && ctx.Err() == nil {
+						slog.Error("casework: folding case counts", "err", err)
+					}
+				})
+			}},
+			{Name: "casework-keyword-indexer", Run: func(ctx context.Context) {
+				every(ctx, 2*time.Second, func() { e.IndexNewCases(ctx) })
+			}},
 		},
 	}, nil
 }

@@ -45,14 +45,14 @@ func buildParking(a *App) (Parts, error) {
 		Jobs: []Job{
 			{Name: "parking-index", Run: func(ctx context.Context) { s.Index.Run(ctx, time.Second) }},
 			{Name: "parking-no-shows", Run: func(ctx context.Context) {
-				parkingEvery(ctx, time.Minute, func() {
+				every(ctx, time.Minute, func() {
 					if _, err := s.ReleaseNoShows(ctx); err != nil {
 						slog.Error("parking no-shows", "err", err)
 					}
 				})
 			}},
 			{Name: "parking-profiles", Run: func(ctx context.Context) {
-				parkingEvery(ctx, time.Hour, func() {
+				every(ctx, time.Hour, func() {
 					if _, err := s.RefreshProfiles(ctx, 4); err != nil {
 						slog.Error("parking profiles", "err", err)
 					}
@@ -60,18 +60,4 @@ func buildParking(a *App) (Parts, error) {
 			}},
 		},
 	}, nil
-}
-
-// parkingEvery runs fn now and then at each tick until ctx ends.
-func parkingEvery(ctx context.Context, d time.Duration, fn func()) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		fn()
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

@@ -1,11 +1,13 @@
 package app
 
 import (
+	"context"
+	"fmt"
+	"time"
+
 	"anju/internal/home"
 	"anju/internal/platform/db"
 	"anju/internal/platform/web"
-	"context"
-	"fmt"
 )
 
 // Module is one business module plugged into the app. Each module has one
@@ -71,4 +73,19 @@ func (a *App) buildModules() error {
 		}
 	}
 	return nil
+}
+
+// every runs fn now and then at each tick of d until ctx ends: the loop of
+// a module's periodic job.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		fn()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

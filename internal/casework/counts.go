@@ -2,8 +2,6 @@ package casework
 
 import (
 	"context"
-	"log/slog"
-	"time"
 
 	"anju/internal/platform/db"
 )
@@ -32,27 +30,4 @@ func (e *Engine) FoldCounts(ctx context.Context) error {
 	_, err := e.DB.Exec(ctx, `WITH d AS (DELETE FROM case_counts RETURNING type, n)
 		INSERT INTO case_counts (type, n) SELECT type, SUM(n) FROM d GROUP BY type`)
 	return err
-}
-
-// RunCountFolder folds the counts every interval until ctx is done.
-func (e *Engine) RunCountFolder(ctx context.Context, every time.Duration) {
-	repeat(ctx, every, func() {
-		if err := e.FoldCounts(ctx); err != nil && ctx.Err() == nil {
-			slog.Error("casework: folding case counts", "err", err)
-		}
-	})
-}
-
-// repeat runs fn now and then every interval until ctx is done.
-func repeat(ctx context.Context, every time.Duration, fn func()) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		fn()
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

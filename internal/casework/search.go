@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -48,7 +47,7 @@ import (
 // the index (case_grams, rowid = case id, grams = the bigrams and the
 // path's terms — pathTerms — separated by spaces). New cases are indexed
 // after their commit, in batches, not by intake (decision 22): a job does
-// it every second or two (RunKeywordIndexer), and every keyword lookup
+// it every second or two (IndexNewCases), and every keyword lookup
 // first indexes the cases still missing (gramsReady), so a keyword always
 // finds every case. An indexed case's entry is replaced when its title or
 // unit changes (reindexCase: an update writes neither address nor party
@@ -312,13 +311,13 @@ func reindexCase(ctx context.Context, tx *db.Tx, c *Case, version int) error {
 	return err
 }
 
-// RunKeywordIndexer indexes new cases (SQLite) every interval until ctx
-// is done. PostgreSQL needs nothing: its index is kept by the database.
-func (e *Engine) RunKeywordIndexer(ctx context.Context, every time.Duration) {
-	if e.DB.Dialect != db.SQLite {
-		return
+// IndexNewCases writes SQLite's index entries of the cases that have none
+// yet (a job calls it every second or two). PostgreSQL needs nothing: its
+// index is kept by the database.
+func (e *Engine) IndexNewCases(ctx context.Context) {
+	if e.DB.Dialect == db.SQLite {
+		e.gramsReady(ctx)
 	}
-	repeat(ctx, every, func() { e.gramsReady(ctx) })
 }
 
 // RebuildKeywordIndex builds the keyword index afresh from every case: for
