@@ -262,10 +262,6 @@ func (e *Engine) customPlan(kw bool, args []any) []any {
 // (tests compare the two).
 var noKeywordIndex bool
 
-// gramChunks are the sizes of the statements that write index entries: a
-// few fixed sizes, so that the statements stay few and compiled.
-var gramChunks = []int{256, 64, 16, 4, 1}
-
 // indexGrams writes the index entries of cs. SQLite only: PostgreSQL
 // maintains its index itself.
 func indexGrams(ctx context.Context, tx *db.Tx, cs ...*Case) error {
@@ -273,13 +269,7 @@ func indexGrams(ctx context.Context, tx *db.Tx, cs ...*Case) error {
 		return nil
 	}
 	for len(cs) > 0 {
-		k := 1
-		for _, n := range gramChunks {
-			if len(cs) >= n {
-				k = n
-				break
-			}
-		}
+		k := db.ChunkSize(len(cs))
 		args := make([]any, 0, 2*k)
 		for _, c := range cs[:k] {
 			args = append(args, c.ID, ftsGrams(c.Title, c.Address, c.PartyName, c.OrgPath))

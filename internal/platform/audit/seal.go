@@ -91,29 +91,13 @@ func (c *Chain) sealLocked(ctx context.Context, tx *db.Tx) (n int, more bool, er
 		at = link{pos, sum}
 	}
 	for len(links) > 0 {
-		k := sealChunk(len(links) / 4)
+		k := db.ChunkSize(len(links) / 4) // few statement texts (db.ChunkSize)
 		if err := sealRows(ctx, tx, links[:4*k]); err != nil {
 			return 0, false, err
 		}
 		links = links[4*k:]
 	}
 	return len(rows), len(rows) == sealBatch, nil
-}
-
-// sealChunks are the sizes of the UPDATE statements that link rows: one
-// statement links many rows (a statement each cost a round trip, and on
-// PostgreSQL as much as the intake that wrote the rows), and a few fixed
-// sizes keep the statements few, so both databases keep them compiled.
-var sealChunks = []int{256, 64, 16, 4, 1}
-
-// sealChunk is the size of the next statement for n rows.
-func sealChunk(n int) int {
-	for _, k := range sealChunks {
-		if n >= k {
-			return k
-		}
-	}
-	return n
 }
 
 // sealRows links rows given as (id, position, previous hash, hash) in one
