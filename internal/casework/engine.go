@@ -296,6 +296,9 @@ func (e *Engine) prepare(ctx context.Context, q db.Querier, nc NewCase) (*Type, 
 // insert writes a prepared case, its first timeline event and its audit
 // record in tx.
 func (e *Engine) insert(ctx context.Context, tx *db.Tx, t *Type, c Case, ev Event) (Case, error) {
+	if err := t.beforeInsert(ctx, tx, &c); err != nil {
+		return Case{}, err
+	}
 	if err := e.insertRow(ctx, tx, t, &c); err != nil {
 		return Case{}, err
 	}

@@ -16,7 +16,8 @@ import (
 //
 // Cases filed at the same moment share one transaction. A writer goroutine
 // takes the cases queued so far (up to maxGroup) and writes them in one
-// transaction — their rows with one INSERT, their first events with
+// transaction — what each type reads to complete its cases (BeforeInsert)
+// in one read, their rows with one INSERT, their first events with
 // another, and one audit INSERT for all — answers each, and goes on with
 // the cases that came meanwhile; it ends when the queue is empty, and the
 // next case to arrive starts it again. Each case is still written whole
@@ -270,6 +271,15 @@ func (e *Engine) writeMany(tx *db.Tx, group []*newCase) error {
 	ctx := context.Background()
 	cs := make([]*Case, len(group))
 	drawn := make(map[string]bool, len(group))
+	byType := map[*Type][]*Case{}
+	for _, n := range group {
+		byType[n.t] = append(byType[n.t], n.c)
+	}
+	for t, tcs := range byType {
+		if err := t.beforeInsert(ctx, tx, tcs...); err != nil {
+			return err
+		}
+	}
 	for i, n := range group {
 		n.err = nil
 		for {
@@ -304,13 +314,13 @@ func (e *Engine) writeMany(tx *db.Tx, group []*newCase) error {
 		return err
 	}
 	// The types' derived records, a call per type with all its new cases.
-	byType := map[*Type][]Change{}
+	changes := map[*Type][]Change{}
 	for _, n := range group {
 		if n.err == nil {
-			byType[n.t] = append(byType[n.t], Change{After: n.c})
+			changes[n.t] = append(changes[n.t], Change{After: n.c})
 		}
 	}
-	for t, chs := range byType {
+	for t, chs := range changes {
 		if err := t.onWrite(ctx, tx, chs...); err != nil {
 			return err
 		}

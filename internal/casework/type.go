@@ -214,6 +214,13 @@ type Type struct {
 	OfficeDepartment string
 	// Validate checks and normalises a new case's type-specific fields.
 	Validate func(ctx context.Context, nc *NewCase) error
+	// BeforeInsert, if set, runs in the transaction that writes new cases
+	// of the type, before their rows, once for all the type's cases of an
+	// intake group: the module completes them from what is stored (a
+	// petition is linked to the petitioner's earlier ones). One read for a
+	// group, where a read per case before intake cost a round trip each.
+	// What it changes in the cases is written.
+	BeforeInsert func(ctx context.Context, tx *db.Tx, cs []*Case) error
 	// OnWrite, if set, runs in the transaction that writes cases of the
 	// type — new ones (Before nil) and every engine update of one — so the
 	// module can keep what it derives from them (statistics roll-ups) in
@@ -233,6 +240,14 @@ func (t *Type) onWrite(ctx context.Context, tx *db.Tx, changes ...Change) error 
 		return nil
 	}
 	return t.OnWrite(ctx, tx, changes)
+}
+
+// beforeInsert calls t.BeforeInsert, if any, with cs.
+func (t *Type) beforeInsert(ctx context.Context, tx *db.Tx, cs ...*Case) error {
+	if t.BeforeInsert == nil || len(cs) == 0 {
+		return nil
+	}
+	return t.BeforeInsert(ctx, tx, cs)
 }
 
 // State returns the named state.

@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -252,9 +253,6 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (casework.Case, er
 		return casework.Case{}, errs
 	}
 	nc.OrgUnitID = unit
-	if err := s.markRepeat(ctx, &nc); err != nil {
-		return casework.Case{}, err
-	}
 	nc.EventText = "信访事项已登记"
 	return s.E.Create(ctx, nc)
 }
@@ -330,71 +328,114 @@ func atoi(s string) int64 {
 	return n
 }
 
-// markRepeat links nc to an earlier petition of the same person (account or
-// phone), same category and nearby, within the repeat period; and marks it
-// a finally decided matter if such a petition went through re-review, at
-// any time. One indexed read, on the reading pool, before the write.
-func (s *Service) markRepeat(ctx context.Context, nc *casework.NewCase) error {
-	if nc.PartyPhone == "" && nc.PartyUserID == 0 {
-		return nil
-	}
+// linkRepeats is the petition type's casework BeforeInsert: it links each
+// new petition to an earlier one of the same person (account or phone),
+// same category and nearby, within the repeat period; and marks it a
+// finally decided matter if such a petition went through re-review, at any
+// time. One read for a group of new petitions, in the transaction that
+// writes them. Petitions of the same group do not see each other (nor do
+// two processes' groups written at the same moment).
+func (s *Service) linkRepeats(ctx context.Context, tx *db.Tx, cs []*casework.Case) error {
+	var phones []string
+	var users []int64
+	seenPhone, seenUser := map[string]bool{}, map[int64]bool{}
+	var oldest time.Time
 	set, err := s.Settings(ctx)
 	if err != nil {
 		return err
 	}
-	received := nc.ReceivedAt
-	if received.IsZero() {
-		received = s.E.Clock()
-	}
-	since := received.AddDate(0, 0, -set.RepeatDays).UTC()
-	who, args := "c.party_phone = ?", []any{nc.PartyPhone}
-	if nc.PartyUserID != 0 {
-		if nc.PartyPhone != "" {
-			who, args = "(c.party_phone = ? OR c.party_user_id = ?)", []any{nc.PartyPhone, nc.PartyUserID}
-		} else {
-			who, args = "c.party_user_id = ?", []any{nc.PartyUserID}
+	for _, c := range cs {
+		if c.PartyPhone == "" && c.PartyUserID == 0 {
+			continue
+		}
+		if c.PartyPhone != "" && !seenPhone[c.PartyPhone] {
+			seenPhone[c.PartyPhone] = true
+			phones = append(phones, c.PartyPhone)
+		}
+		if c.PartyUserID != 0 && !seenUser[c.PartyUserID] {
+			seenUser[c.PartyUserID] = true
+			users = append(users, c.PartyUserID)
+		}
+		if since := repeatSince(c, set); oldest.IsZero() || since.Before(oldest) {
+			oldest = since
 		}
 	}
-	// Planned with its values each time on PostgreSQL (see PlanWithValues).
-	rows, err := s.DB.Query(ctx, `SELECT c.id, c.lat, c.lng, c.compound_id, c.flags, c.received_at FROM cases c
-		WHERE `+who+` AND c.type = ? AND c.category = ? AND (c.received_at >= ? OR (c.flags & ?) <> 0)
-		ORDER BY c.received_at DESC LIMIT 50`,
-		s.DB.PlanWithValues(append(args, TypeName, nc.Category, since, int64(casework.FlagFinal|casework.FlagFinalMatter)))...)
+	if len(phones) == 0 && len(users) == 0 {
+		return nil
+	}
+	var who []string
+	var args []any
+	if len(phones) > 0 {
+		cond, arg := tx.Dialect().OneOf("c.party_phone", phones)
+		who, args = append(who, cond), append(args, arg)
+	}
+	if len(users) > 0 {
+		cond, arg := tx.Dialect().OneOf("c.party_user_id", users)
+		who, args = append(who, cond), append(args, arg)
+	}
+	// Planned with its values each time on PostgreSQL (decision 21): once
+	// per group. The mask is written into the SQL (decision 19).
+	rows, err := tx.Query(ctx, `SELECT c.id, c.party_phone, COALESCE(c.party_user_id, 0), c.category, c.lat, c.lng,
+		c.compound_id, c.flags, c.received_at FROM cases c
+		WHERE (`+strings.Join(who, " OR ")+`) AND c.type = ? AND (c.received_at >= ? OR (c.flags & `+
+		strconv.FormatInt(int64(casework.FlagFinal|casework.FlagFinalMatter), 10)+`) <> 0)
+		ORDER BY c.received_at DESC`, tx.DB().PlanWithValues(append(args, TypeName, oldest))...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id int64
-		var lat, lng sql.NullFloat64
-		var compound sql.NullInt64
-		var flags casework.Flags
-		var at time.Time
-		if err := rows.Scan(&id, &lat, &lng, &compound, &flags, &at); err != nil {
+		var e earlier
+		if err := rows.Scan(&e.id, &e.phone, &e.user, &e.category, &e.lat, &e.lng, &e.compound, &e.flags, &e.at); err != nil {
 			return err
 		}
-		if !s.nearby(nc, lat, lng, compound, set.RepeatMeters) {
-			continue
-		}
-		if flags.Has(casework.FlagFinal) || flags.Has(casework.FlagFinalMatter) {
-			nc.Flags |= casework.FlagFinalMatter
-		}
-		if !at.Before(since) && nc.RelatedID == 0 {
-			nc.Flags |= casework.FlagRepeat
-			nc.RelatedID = id
+		// Newest first: the first match within the period is the link.
+		for _, c := range cs {
+			s.link(c, e, set)
 		}
 	}
 	return rows.Err()
 }
 
+// earlier is a stored petition that a new one may repeat.
+type earlier struct {
+	id, user        int64
+	phone, category string
+	lat, lng        sql.NullFloat64
+	compound        sql.NullInt64
+	flags           casework.Flags
+	at              time.Time
+}
+
+// repeatSince is the start of the period in which c repeats a petition.
+func repeatSince(c *casework.Case, set Settings) time.Time {
+	return c.ReceivedAt.AddDate(0, 0, -set.RepeatDays).UTC()
+}
+
+// link marks c by e, an earlier petition, if it is the same person's, of
+// the same category and nearby.
+func (s *Service) link(c *casework.Case, e earlier, set Settings) {
+	same := (c.PartyPhone != "" && c.PartyPhone == e.phone) || (c.PartyUserID != 0 && c.PartyUserID == e.user)
+	if !same || c.Category != e.category || !nearby(c, e, set.RepeatMeters) {
+		return
+	}
+	if e.flags.Has(casework.FlagFinal) || e.flags.Has(casework.FlagFinalMatter) {
+		c.Flags |= casework.FlagFinalMatter
+	}
+	if !e.at.Before(repeatSince(c, set)) && c.RelatedID == 0 {
+		c.Flags |= casework.FlagRepeat
+		c.RelatedID = e.id
+	}
+}
+
 // nearby: the same compound, or coordinates within meters; a petition
 // without a location matches on person and category alone.
-func (s *Service) nearby(nc *casework.NewCase, lat, lng sql.NullFloat64, compound sql.NullInt64, meters int) bool {
-	if nc.CompoundID != 0 && compound.Valid {
-		return nc.CompoundID == compound.Int64
+func nearby(c *casework.Case, e earlier, meters int) bool {
+	if c.CompoundID != 0 && e.compound.Valid {
+		return c.CompoundID == e.compound.Int64
 	}
-	if nc.Lat != nil && nc.Lng != nil && lat.Valid && lng.Valid {
-		return distance(*nc.Lat, *nc.Lng, lat.Float64, lng.Float64) <= float64(meters)
+	if c.Lat != nil && c.Lng != nil && e.lat.Valid && e.lng.Valid {
+		return distance(*c.Lat, *c.Lng, e.lat.Float64, e.lng.Float64) <= float64(meters)
 	}
 	return true
 }

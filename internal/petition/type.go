@@ -62,7 +62,8 @@ func (s *Service) Type() *casework.Type {
 	review := reviewPeriod
 	return &casework.Type{
 		Name: TypeName, Prefix: "XF", Initial: StateRegistered, OfficeDepartment: "petition",
-		OnWrite: s.tally, // the statistics roll-up (stats_rollup.go)
+		OnWrite:      s.tally,       // the statistics roll-up (stats_rollup.go)
+		BeforeInsert: s.linkRepeats, // repeat detection (service.go)
 		States: []casework.State{
 			{Name: StateRegistered, Stage: &accept},
 			{Name: StateHandling},
