@@ -251,7 +251,7 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, db: d}
+	tx := &Tx{q: stx, db: d}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()
@@ -268,8 +268,13 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 
 // Tx is one open write transaction.
 type Tx struct {
-	tx *sql.Tx
+	q  txQuerier // *sql.Tx, or the connection of a PipelinedTx
 	db *DB
+	// A PipelinedTx's connection, its Execs not yet sent and the error
+	// that failed it.
+	conn   *sql.Conn
+	queued []queuedStmt
+	failed error
 }
 
 // Dialect of the database the transaction runs on.
@@ -279,15 +284,32 @@ func (t *Tx) Dialect() Dialect { return t.db.Dialect }
 func (t *Tx) DB() *DB { return t.db }
 
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.db.Rebind(q), args...)
+	if t.conn != nil {
+		if err := t.flush(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return t.q.QueryContext(ctx, t.db.Rebind(q), args...)
 }
 
+// QueryRow: in a failed PipelinedTx the query still goes to the server,
+// which refuses it (the transaction is aborted), and Scan says so.
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.db.Rebind(q), args...)
+	if t.conn != nil {
+		_ = t.flush(ctx)
+	}
+	return t.q.QueryRowContext(ctx, t.db.Rebind(q), args...)
 }
 
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.db.Rebind(q), args...)
+	if t.conn != nil {
+		if t.failed != nil {
+			return nil, t.failed
+		}
+		t.queued = append(t.queued, queuedStmt{q: t.db.Rebind(q), args: args})
+		return deferredResult{}, nil
+	}
+	return t.q.ExecContext(ctx, t.db.Rebind(q), args...)
 }
 
 // Querier is what both DB and Tx offer for reading, so store functions can
