@@ -374,20 +374,28 @@ func (s *Service) linkRepeats(ctx context.Context, tx *db.Tx, cs []*casework.Cas
 		who, args = append(who, cond), append(args, arg)
 	}
 	// Planned with its values each time on PostgreSQL (decision 21): once
-	// per group. The mask is written into the SQL (decision 19).
-	rows, err := tx.Query(ctx, `SELECT c.id, c.party_phone, COALESCE(c.party_user_id, 0), c.category, c.lat, c.lng,
+	// per group. The mask is written into the SQL (decision 19). The
+	// type is checked here, not in SQL: a condition on it let the planner
+	// read every petition through the partial index on petitions while
+	// the table had no statistics (decision 23); only the person's
+	// indexes match what is left.
+	rows, err := tx.Query(ctx, `SELECT c.id, c.type, c.party_phone, COALESCE(c.party_user_id, 0), c.category, c.lat, c.lng,
 		c.compound_id, c.flags, c.received_at FROM cases c
-		WHERE (`+strings.Join(who, " OR ")+`) AND c.type = ? AND (c.received_at >= ? OR (c.flags & `+
+		WHERE (`+strings.Join(who, " OR ")+`) AND (c.received_at >= ? OR (c.flags & `+
 		strconv.FormatInt(int64(casework.FlagFinal|casework.FlagFinalMatter), 10)+`) <> 0)
-		ORDER BY c.received_at DESC`, tx.DB().PlanWithValues(append(args, TypeName, oldest))...)
+		ORDER BY c.received_at DESC`, tx.DB().PlanWithValues(append(args, oldest))...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var e earlier
-		if err := rows.Scan(&e.id, &e.phone, &e.user, &e.category, &e.lat, &e.lng, &e.compound, &e.flags, &e.at); err != nil {
+		var typ string
+		if err := rows.Scan(&e.id, &typ, &e.phone, &e.user, &e.category, &e.lat, &e.lng, &e.compound, &e.flags, &e.at); err != nil {
 			return err
+		}
+		if typ != TypeName {
+			continue
 		}
 		// Newest first: the first match within the period is the link.
 		for _, c := range cs {
