@@ -170,26 +170,19 @@ func insertCases(ctx context.Context, tx *db.Tx, cs []*Case) error {
 		byNumber[c.Number] = c
 		c.ID = 0
 	}
-	rs, err := tx.Query(ctx, insertCaseHead+strings.Join(rows, ", ")+` ON CONFLICT DO NOTHING RETURNING id, number`, args...)
-	if err != nil {
-		return err
-	}
-	defer rs.Close()
-	for rs.Next() {
-		var id int64
-		var number string
-		if err := rs.Scan(&id, &number); err != nil {
-			return err
-		}
-		if c := byNumber[number]; c != nil {
-			c.ID = id
-		}
-	}
-	if err := rs.Err(); err != nil {
-		return err
-	}
-	rs.Close()
-	return nil // SQLite's keyword index takes them later (indexNew, search.go)
+	// QueryEach: in intake's pipelined transaction the BEGIN goes with it.
+	return tx.QueryEach(ctx, insertCaseHead+strings.Join(rows, ", ")+` ON CONFLICT DO NOTHING RETURNING id, number`, args,
+		func(r db.RowScanner) error {
+			var id int64
+			var number string
+			if err := r.Scan(&id, &number); err != nil {
+				return err
+			}
+			if c := byNumber[number]; c != nil {
+				c.ID = id
+			}
+			return nil
+		}) // SQLite's keyword index takes them later (indexNew, search.go)
 }
 
 // updateCase writes every mutable column of c if the row is still at

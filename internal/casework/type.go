@@ -214,13 +214,15 @@ type Type struct {
 	OfficeDepartment string
 	// Validate checks and normalises a new case's type-specific fields.
 	Validate func(ctx context.Context, nc *NewCase) error
-	// BeforeInsert, if set, runs in the transaction that writes new cases
-	// of the type, before their rows, once for all the type's cases of an
-	// intake group: the module completes them from what is stored (a
-	// petition is linked to the petitioner's earlier ones). One read for a
-	// group, where a read per case before intake cost a round trip each.
-	// What it changes in the cases is written.
-	BeforeInsert func(ctx context.Context, tx *db.Tx, cs []*Case) error
+	// BeforeInsert, if set, completes new cases of the type from what is
+	// stored (a petition is linked to the petitioner's earlier ones), once
+	// for all the type's cases of an intake group, just before the
+	// transaction that writes them (on PostgreSQL's READ COMMITTED a read
+	// inside it would see the same; intake saves it a round trip), or in
+	// the transaction of a case written alone. One read for a group, where
+	// a read per case before intake cost a round trip each. What it changes
+	// in the cases is written.
+	BeforeInsert func(ctx context.Context, q db.Querier, cs []*Case) error
 	// OnWrite, if set, runs in the transaction that writes cases of the
 	// type — new ones (Before nil) and every engine update of one — so the
 	// module can keep what it derives from them (statistics roll-ups) in
@@ -243,11 +245,11 @@ func (t *Type) onWrite(ctx context.Context, tx *db.Tx, changes ...Change) error 
 }
 
 // beforeInsert calls t.BeforeInsert, if any, with cs.
-func (t *Type) beforeInsert(ctx context.Context, tx *db.Tx, cs ...*Case) error {
+func (t *Type) beforeInsert(ctx context.Context, q db.Querier, cs ...*Case) error {
 	if t.BeforeInsert == nil || len(cs) == 0 {
 		return nil
 	}
-	return t.BeforeInsert(ctx, tx, cs)
+	return t.BeforeInsert(ctx, q, cs)
 }
 
 // State returns the named state.

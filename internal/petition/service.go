@@ -332,10 +332,11 @@ func atoi(s string) int64 {
 // new petition to an earlier one of the same person (account or phone),
 // same category and nearby, within the repeat period; and marks it a
 // finally decided matter if such a petition went through re-review, at any
-// time. One read for a group of new petitions, in the transaction that
-// writes them. Petitions of the same group do not see each other (nor do
-// two processes' groups written at the same moment).
-func (s *Service) linkRepeats(ctx context.Context, tx *db.Tx, cs []*casework.Case) error {
+// time. One read for a group of new petitions, just before the
+// transaction that writes them (or in it, for a petition written alone).
+// Petitions of the same group do not see each other (nor do two
+// processes' groups written at the same moment).
+func (s *Service) linkRepeats(ctx context.Context, q db.Querier, cs []*casework.Case) error {
 	var phones []string
 	var users []int64
 	seenPhone, seenUser := map[string]bool{}, map[int64]bool{}
@@ -366,11 +367,11 @@ func (s *Service) linkRepeats(ctx context.Context, tx *db.Tx, cs []*casework.Cas
 	var who []string
 	var args []any
 	if len(phones) > 0 {
-		cond, arg := tx.Dialect().OneOf("c.party_phone", phones)
+		cond, arg := s.DB.Dialect.OneOf("c.party_phone", phones)
 		who, args = append(who, cond), append(args, arg)
 	}
 	if len(users) > 0 {
-		cond, arg := tx.Dialect().OneOf("c.party_user_id", users)
+		cond, arg := s.DB.Dialect.OneOf("c.party_user_id", users)
 		who, args = append(who, cond), append(args, arg)
 	}
 	// Planned with its values each time on PostgreSQL (decision 21): once
@@ -379,11 +380,11 @@ func (s *Service) linkRepeats(ctx context.Context, tx *db.Tx, cs []*casework.Cas
 	// read every petition through the partial index on petitions while
 	// the table had no statistics (decision 23); only the person's
 	// indexes match what is left.
-	rows, err := tx.Query(ctx, `SELECT c.id, c.type, c.party_phone, COALESCE(c.party_user_id, 0), c.category, c.lat, c.lng,
+	rows, err := q.Query(ctx, `SELECT c.id, c.type, c.party_phone, COALESCE(c.party_user_id, 0), c.category, c.lat, c.lng,
 		c.compound_id, c.flags, c.received_at FROM cases c
 		WHERE (`+strings.Join(who, " OR ")+`) AND (c.received_at >= ? OR (c.flags & `+
 		strconv.FormatInt(int64(casework.FlagFinal|casework.FlagFinalMatter), 10)+`) <> 0)
-		ORDER BY c.received_at DESC`, tx.DB().PlanWithValues(append(args, oldest))...)
+		ORDER BY c.received_at DESC`, s.DB.PlanWithValues(append(args, oldest))...)
 	if err != nil {
 		return err
 	}

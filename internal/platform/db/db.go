@@ -274,6 +274,7 @@ type Tx struct {
 	// that failed it.
 	conn   *sql.Conn
 	queued []queuedStmt
+	begun  bool // something was sent: the BEGIN went first
 	failed error
 }
 

@@ -37,9 +37,26 @@ func TestPipelinedTx(t *testing.T) {
 					return err
 				}
 			}
+			// QueryEach goes with the queued INSERTs (and the BEGIN).
+			var ids []int
+			err := tx.QueryEach(ctx, `SELECT id FROM p ORDER BY id`, nil, func(r db.RowScanner) error {
+				var id int
+				err := r.Scan(&id)
+				ids = append(ids, id)
+				return err
+			})
+			if err != nil || len(ids) != 2 || ids[0] != 1 || ids[1] != 2 {
+				t.Errorf("the transaction's QueryEach sees %v (%v), want its rows 1 and 2", ids, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO p (id, v) VALUES (?, ?)`, 9, "z"); err != nil {
+				return err
+			}
 			var n int
-			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM p`).Scan(&n); err != nil || n != 2 {
-				t.Errorf("the transaction's query sees %d rows (%v), want its 2", n, err)
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM p`).Scan(&n); err != nil || n != 3 {
+				t.Errorf("the transaction's query sees %d rows (%v), want its 3", n, err)
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM p WHERE id = ?`, 9); err != nil {
+				return err
 			}
 			res, err := tx.Exec(ctx, `UPDATE p SET v = ? WHERE id = ?`, "b", 2)
 			if err != nil {
@@ -61,12 +78,19 @@ func TestPipelinedTx(t *testing.T) {
 
 		// A statement that fails rolls back the whole transaction, whether
 		// the commit or a later query finds it.
-		for _, then := range []string{"commit", "query"} {
+		for _, then := range []string{"commit", "query", "each"} {
 			err = d.PipelinedTx(ctx, func(tx *db.Tx) error {
 				if _, err := tx.Exec(ctx, `INSERT INTO p (id, v) VALUES (?, ?)`, 4, "d"); err != nil {
 					return err
 				}
 				if _, err := tx.Exec(ctx, `INSERT INTO p (id, v) VALUES (?, ?)`, 1, "taken"); err != nil {
+					return err
+				}
+				if then == "each" {
+					err := tx.QueryEach(ctx, `SELECT id FROM p`, nil, func(db.RowScanner) error { return nil })
+					if err == nil {
+						t.Error("QueryEach after a failed statement succeeded")
+					}
 					return err
 				}
 				if then == "query" {
