@@ -37,15 +37,18 @@ type MedRow struct {
 }
 
 type medLedgerData struct {
-	Rows      []MedRow
-	Total     int
-	Page      int
-	Pages     int
-	Query     url.Values
-	ExportURL string
-	States    []option
-	Units     []option
-	Sorts     []option
+	Rows  []MedRow
+	Total int
+	// TotalCapped: more match than Total (a keyword's count stops there,
+	// casework.KeywordCountLimit).
+	TotalCapped bool
+	Page        int
+	Pages       int
+	Query       url.Values
+	ExportURL   string
+	States      []option
+	Units       []option
+	Sorts       []option
 }
 
 func (s *Service) medLedgerPage(w http.ResponseWriter, r *http.Request) {
@@ -73,7 +76,7 @@ func (s *Service) medLedgerPage(w http.ResponseWriter, r *http.Request) {
 	pg := web.PagingOf(r)
 	f.Page, f.Size = pg.Page, pg.Size
 	if ferr == nil {
-		cs, total, err := s.Cases.List(ctx, f)
+		lp, err := s.Cases.Ledger(ctx, f)
 		if err != nil {
 			if m, ok := fieldMessages(l, err); ok {
 				errs, status = m, http.StatusUnprocessableEntity
@@ -83,10 +86,10 @@ func (s *Service) medLedgerPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		now := s.now()
-		for _, c := range cs {
+		for _, c := range lp.Cases {
 			d.Rows = append(d.Rows, MedRow{Case: c, Party: casework.MaskName(c.PartyName), Overdue: c.Overdue(now)})
 		}
-		d.Total, d.Page, d.Pages = total, pg.Page, pg.Pages(total)
+		d.Total, d.TotalCapped, d.Page, d.Pages = lp.Total, lp.TotalCapped, pg.Page, pg.Pages(lp.Total)
 	} else {
 		status = http.StatusUnprocessableEntity
 	}

@@ -13,6 +13,7 @@ import (
 
 	"anju/internal/casework"
 	"anju/internal/platform/auth"
+	"anju/internal/platform/db"
 	"anju/internal/platform/web"
 
 	"github.com/xuri/excelize/v2"
@@ -417,5 +418,36 @@ func TestMediationLedgerHTTP(t *testing.T) {
 			t.Fatalf("district A lists %v", got)
 		}
 		want(t, city.get("/property/mediations?to=x"), 422, "field-error")
+
+		// A keyword that matches more than the ledger counts says so, and
+		// offers the next page.
+		copyCase(t, e.d, m2.ID, casework.KeywordCountLimit+1)
+		page = city.get("/property/mediations?q=停车")
+		want(t, page, 200, `data-testid="total-capped"`, fmt.Sprintf("超过 %d 条", casework.KeywordCountLimit), `rel="next"`)
+		if got := rowsOf(page.Body); len(got) != 20 {
+			t.Errorf("a capped ledger's first page has %d rows, want 20", len(got))
+		}
 	})
+}
+
+// copyCase stores n copies of case id under new numbers, past the engine
+// (a bulk load).
+func copyCase(t *testing.T, d *db.DB, id int64, n int) {
+	t.Helper()
+	ctx := context.Background()
+	schema, err := d.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	for _, c := range schema["cases"] {
+		if c.Name != "id" && c.Name != "number" {
+			cols = append(cols, c.Name)
+		}
+	}
+	list := strings.Join(cols, ", ")
+	if _, err := d.Exec(ctx, `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
+		INSERT INTO cases (number, `+list+`) SELECT 'COPY' || CAST(k.i AS TEXT), `+list+` FROM cases, k WHERE cases.id = ?`, n, id); err != nil {
+		t.Fatal(err)
+	}
 }
