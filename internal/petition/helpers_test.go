@@ -149,16 +149,22 @@ func (w *world) user(t *testing.T, login string, role auth.Role, unit org.Unit) 
 // submit files a named complaint in district A by phone, as a visitor.
 func (w *world) submit(t *testing.T, mut ...func(*petition.Submission)) casework.Case {
 	t.Helper()
+	c, err := w.S.Submit(as(&auth.Principal{IP: "1.2.3.4"}), w.submission(mut...))
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	return c
+}
+
+// submission is a citizen's petition about property management in
+// district A, changed by mut.
+func (w *world) submission(mut ...func(*petition.Submission)) petition.Submission {
 	sub := petition.Submission{Kind: petition.KindComplaint, Category: "property_management", Subcategory: "service",
 		Title: "物业不作为", Body: "小区垃圾无人清运已一周", Name: "王五", Phone: "13912345678", UnitID: w.A.ID}
 	for _, m := range mut {
 		m(&sub)
 	}
-	c, err := w.S.Submit(as(&auth.Principal{IP: "1.2.3.4"}), sub)
-	if err != nil {
-		t.Fatalf("submit: %v", err)
-	}
-	return c
+	return sub
 }
 
 // act takes action as p on the current version, failing the test on error.

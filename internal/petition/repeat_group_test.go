@@ -64,10 +64,7 @@ func TestRepeatDetectionInAGroup(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				sub := petition.Submission{Kind: petition.KindComplaint, Category: "property_management", Subcategory: "service",
-					Title: "物业不作为", Body: "小区垃圾无人清运已一周", Name: "王五", UnitID: w.A.ID}
-				located(phones[i])(&sub)
-				got[i], errs[i] = w.S.Submit(as(&auth.Principal{IP: "1.2.3.4"}), sub)
+				got[i], errs[i] = w.S.Submit(as(&auth.Principal{IP: "1.2.3.4"}), w.submission(located(phones[i])))
 			}()
 		}
 		time.Sleep(300 * time.Millisecond) // all of them reach the queue
