@@ -198,13 +198,17 @@ func petGenerate(b testing.TB, d *db.DB, e *casework.Engine, u petUnits, n int, 
 	start := time.Now()
 	stats := petPlannerStats(b, d)
 	indexes := petDropIndexes(b, d)
-	ncol := strings.Count(petCaseCols, ",") + 1
+	// On PostgreSQL the keyword terms too, as the engine writes them.
+	cols, ncol, terms := petCaseCols, strings.Count(petCaseCols, ",")+1, d.Dialect == db.Postgres
+	if terms {
+		cols += ", search_terms"
+	}
 	const perStmt = 500
 	const perTx = 20_000
 	batches := make(chan [][]any, 4)
 	go func() {
 		defer close(batches)
-		g := petGen{r: rand.New(rand.NewPCG(2026, uint64(mode)+3)), e: e, u: u, n: n, mode: mode}
+		g := petGen{r: rand.New(rand.NewPCG(2026, uint64(mode)+3)), e: e, u: u, n: n, mode: mode, terms: terms}
 		g.init()
 		rows := make([][]any, 0, perTx)
 		for i := range n {
@@ -219,7 +223,10 @@ func petGenerate(b testing.TB, d *db.DB, e *casework.Engine, u petUnits, n int, 
 		}
 	}()
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncol), ", ") + ")"
-	full := `INSERT INTO cases (` + petCaseCols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", perStmt), ", ")
+	if terms {
+		row = "(" + strings.Repeat("?, ", ncol) + "?::text[])"
+	}
+	full := `INSERT INTO cases (` + cols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", perStmt), ", ")
 	args := make([]any, 0, perStmt*ncol)
 	for rows := range batches {
 		err := d.Tx(ctx, func(tx *db.Tx) error {
@@ -231,7 +238,7 @@ func petGenerate(b testing.TB, d *db.DB, e *casework.Engine, u petUnits, n int, 
 				}
 				q := full
 				if len(part) < perStmt {
-					q = `INSERT INTO cases (` + petCaseCols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", ")
+					q = `INSERT INTO cases (` + cols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", ")
 				}
 				if _, err := tx.Exec(ctx, q, args...); err != nil {
 					return err
@@ -354,6 +361,7 @@ type petGen struct {
 	soon  time.Time // the due-soon horizon of the last sweep
 	swept time.Time // when the sweeper last ran
 	cats  []petition.Category
+	terms bool // write search_terms (PostgreSQL)
 }
 
 func (g *petGen) init() {
@@ -564,11 +572,20 @@ func (g *petGen) row(i int) []any {
 	if !closed.IsZero() {
 		version += 2
 	}
-	return []any{id, petition.TypeName, number, state, version, unit, g.u.paths[unit], nil, nil,
+	out := []any{id, petition.TypeName, number, state, version, unit, g.u.paths[unit], nil, nil,
 		cat.Code, sub, kind, channel, title, body, nil, name, phone, check, address, lat, lng,
 		nil, nil, received, nullTime(respDue), nullTime(responded), nullTime(stageDue), finalFrom, finalDays, nullTime(finalDue),
 		nullTime(due), level, nullTime(accepted), nullTime(replied), nullTime(closed), closedReason, rating, nullTime(rated), int64(flags), related,
 		0, data, received, updated}
+	if g.terms {
+		out = append(out, petTerms(title, address, name, g.u.paths[unit]))
+	}
+	return out
+}
+
+// petTerms is the search_terms argument the engine writes for a case.
+func petTerms(title, address, partyName, orgPath string) string {
+	return "{" + strings.Join(casework.SearchTerms(title, address, partyName, orgPath), ",") + "}"
 }
 
 // petWorld is a migrated database with the city and a generated engine.
@@ -1056,6 +1073,13 @@ func petPlainInserts(b *testing.B, d *db.DB, conc int, dur time.Duration, seq *a
 	ctx := context.Background()
 	var n atomic.Int64
 	deadline := time.Now().Add(dur)
+	// A petition's texts; on PostgreSQL with the keyword terms the engine
+	// writes with them.
+	title, name, address := "小区停车难", "王建国", "清河区人民路街道阳光花园3号楼201室"
+	terms, termsArg, termsVal := "", "", []any(nil)
+	if d.Dialect == db.Postgres {
+		terms, termsArg, termsVal = ", search_terms", ", ?::text[]", []any{petTerms(title, address, name, "/1/2/")}
+	}
 	var wg sync.WaitGroup
 	var failed atomic.Value
 	for g := range conc {
@@ -1070,11 +1094,11 @@ func petPlainInserts(b *testing.B, d *db.DB, conc int, dur time.Duration, seq *a
 				err := d.Tx(ctx, func(tx *db.Tx) error {
 					_, err := tx.Exec(ctx, `INSERT INTO plain_cases (type, number, state, version, org_unit_id, org_path, category, subcategory,
 						kind, channel, title, body, party_name, party_phone, check_code, address, received_at, response_due_at, stage_due_at,
-						final_from, final_days, due_at, notified_level, closed_reason, rating, flags, track_failures, data, created_at, updated_at)
-						VALUES (?, ?, 'registered', 1, 2, '/1/2/', 'parking', 'shortage', 'complaint', 'web', ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, ?, 0, '', '', 0, 0, ?, ?, ?)`,
-						petition.TypeName, fmt.Sprintf("XF20261202%07d", i), "小区停车难", "老旧小区车位严重不足，夜间无处停车，请求增设停车位。",
-						"王建国", phone, phone[7:], "清河区人民路街道阳光花园3号楼201室", now, now.Add(24*time.Hour), now.Add(15*24*time.Hour),
-						now.Add(24*time.Hour), `{"stage_days":15,"stage_from":"2026-12-02T01:00:00Z","stage_unit":"days"}`, now, now)
+						final_from, final_days, due_at, notified_level, closed_reason, rating, flags, track_failures, data, created_at, updated_at`+terms+`)
+						VALUES (?, ?, 'registered', 1, 2, '/1/2/', 'parking', 'shortage', 'complaint', 'web', ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, ?, 0, '', '', 0, 0, ?, ?, ?`+termsArg+`)`,
+						append([]any{petition.TypeName, fmt.Sprintf("XF20261202%07d", i), title, "老旧小区车位严重不足，夜间无处停车，请求增设停车位。",
+							name, phone, phone[7:], address, now, now.Add(24 * time.Hour), now.Add(15 * 24 * time.Hour),
+							now.Add(24 * time.Hour), `{"stage_days":15,"stage_from":"2026-12-02T01:00:00Z","stage_unit":"days"}`, now, now}, termsVal...)...)
 					return err
 				})
 				if err != nil {

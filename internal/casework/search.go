@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -42,16 +43,21 @@ import (
 // district's or a street's ledger are found in the index alone, not by
 // reading the city's candidates to see whose they are.
 //
-// PostgreSQL keeps a GIN index of case_grams(title, address, party_name)
-// and case_paths(org_path) itself. SQLite keeps an FTS5 table holding only
-// the index (case_grams, rowid = case id, grams = the bigrams and the
-// path's terms — pathTerms — separated by spaces). New cases are indexed
-// after their commit, in batches, not by intake (decision 22): a job does
-// it every second or two (IndexNewCases), and every keyword lookup
-// first indexes the cases still missing (gramsReady), so a keyword always
-// finds every case. An indexed case's entry is replaced when its title or
-// unit changes (reindexCase: an update writes neither address nor party
-// name); RebuildKeywordIndex builds the whole index afresh.
+// PostgreSQL keeps a GIN index of the column search_terms (decision 26),
+// which the engine writes with every insert and update of a case: the
+// bigrams and the paths of the units above and at the case's unit
+// (SearchTerms). A case written past the engine has none (NULL) until the
+// job or a keyword lookup fills them in SQL (gramsReady, with the
+// migration's functions case_grams and case_paths). SQLite keeps an FTS5
+// table holding only the index (case_grams, rowid = case id, grams = the
+// bigrams and the path's terms — pathTerms — separated by spaces). New
+// cases are indexed there after their commit, in batches, not by intake
+// (decision 22): a job does it every second or two (IndexNewCases), and
+// every keyword lookup first indexes the cases still missing (gramsReady),
+// so a keyword always finds every case. An indexed case's entry is
+// replaced when its title or unit changes (reindexCase: an update writes
+// neither address nor party name); RebuildKeywordIndex builds the whole
+// index afresh.
 //
 // The ledger (ledger.go) counts the candidates that pass its conditions up
 // to KeywordCountLimit, gathers a page from them when there are fewer, and
@@ -148,13 +154,33 @@ func ftsGrams(title, address, partyName, orgPath string) string {
 	return strings.Join(append(caseGrams(title, address, partyName), pathTerms(orgPath)...), " ")
 }
 
+// SearchTerms are the terms of PostgreSQL's keyword index for a case
+// (search_terms): its bigrams, then the paths of the units above and at its
+// unit ("/1/9/23/" → /1/, /1/9/, /1/9/23/). A loader that writes cases past
+// the engine may write them too (else the engine fills them later).
+func SearchTerms(title, address, partyName, orgPath string) []string {
+	out := caseGrams(title, address, partyName)
+	for i := 1; i < len(orgPath); i++ {
+		if orgPath[i] == '/' {
+			out = append(out, orgPath[:i+1])
+		}
+	}
+	return out
+}
+
+// searchTermsArg is c's search_terms as a query argument.
+func searchTermsArg(c *Case) string {
+	return pgArray(SearchTerms(c.Title, c.Address, c.PartyName, c.OrgPath))
+}
+
 // ftsQuery is the FTS5 query that holds every one of grams (each is
 // letters and digits only, so a quoted string of one token).
 func ftsQuery(grams []string) string {
 	return `"` + strings.Join(grams, `" "`) + `"`
 }
 
-// pgArray is grams as a PostgreSQL array literal (no element needs quoting).
+// pgArray is grams (or terms) as a PostgreSQL array literal (no element
+// needs quoting: a bigram is letters and digits, a path digits and '/').
 func pgArray(grams []string) string {
 	return "{" + strings.Join(grams, ",") + "}"
 }
@@ -178,7 +204,7 @@ func (e *Engine) keywordSearch(ctx context.Context, kw string, p *auth.Principal
 	if len(gs) == 0 || noKeywordIndex {
 		return nil
 	}
-	if e.DB.Dialect == db.SQLite && !e.gramsReady(ctx) {
+	if !e.gramsReady(ctx) {
 		return nil
 	}
 	k := &keywordSearch{grams: gs, unit: unitPath}
@@ -193,9 +219,8 @@ func (e *Engine) keywordSearch(ctx context.Context, kw string, p *auth.Principal
 // candidates is the FROM clause (alias c) of the cases that may hold the
 // keyword of k — a superset of those whose title, address or party name
 // contain it, and of the own part's scope too when own, and of the unit
-// filter's — from the keyword index: on PostgreSQL the cases whose
-// case_grams hold every bigram of the keyword and whose case_paths hold
-// the scopes' paths; on SQLite those whose entry holds all these terms.
+// filter's — from the keyword index: the cases whose terms hold every
+// bigram of the keyword and the scopes' paths.
 func (e *Engine) candidates(k *keywordSearch, own bool) (string, []any) {
 	var paths []string
 	if own && k.own != "" {
@@ -205,15 +230,14 @@ func (e *Engine) candidates(k *keywordSearch, own bool) (string, []any) {
 		paths = append(paths, k.unit)
 	}
 	if e.DB.Dialect == db.Postgres {
-		cond, args := `case_grams(c.title, c.address, c.party_name) @> ?::text[]`, []any{pgArray(k.grams)}
+		args := []any{pgArray(append(slices.Clone(k.grams), paths...))}
 		if len(paths) == 0 {
-			return `(SELECT * FROM cases c WHERE ` + cond + `) c`, args
+			return `(SELECT * FROM cases c WHERE c.search_terms @> ?::text[]) c`, args
 		}
-		// Both from the one index. OFFSET 0 keeps the planner from adding
-		// the b-tree of the scope's range: it takes the scope for a
-		// further filter and would read a district's entries for nothing.
-		return `(SELECT * FROM cases c WHERE ` + cond + ` AND case_paths(c.org_path) @> ?::text[] OFFSET 0) c`,
-			append(args, pgArray(paths))
+		// OFFSET 0 keeps the planner from adding the b-tree of the scope's
+		// range: it takes the scope for a further filter and would read a
+		// district's entries for nothing.
+		return `(SELECT * FROM cases c WHERE c.search_terms @> ?::text[] OFFSET 0) c`, args
 	}
 	terms := slices.Clone(k.grams)
 	for _, p := range paths {
@@ -301,20 +325,21 @@ func reindexCase(ctx context.Context, tx *db.Tx, c *Case, version int) error {
 	return err
 }
 
-// IndexNewCases writes SQLite's index entries of the cases that have none
-// yet (a job calls it every second or two). PostgreSQL needs nothing: its
-// index is kept by the database.
+// IndexNewCases writes the index entries (SQLite) or terms (PostgreSQL)
+// of the cases that have none yet (a job calls it every second or two).
 func (e *Engine) IndexNewCases(ctx context.Context) {
-	if e.DB.Dialect == db.SQLite {
-		e.gramsReady(ctx)
-	}
+	e.gramsReady(ctx)
 }
 
 // RebuildKeywordIndex builds the keyword index afresh from every case: for
-// cases written past the engine by a bulk load. SQLite only (PostgreSQL
-// maintains its index itself; nothing to do there).
+// cases written past the engine by a bulk load. On PostgreSQL it fills the
+// terms of the cases that have none (a loader that writes terms writes
+// them as the engine does).
 func (e *Engine) RebuildKeywordIndex(ctx context.Context) error {
 	if e.DB.Dialect != db.SQLite {
+		if !e.gramsReady(ctx) {
+			return errors.New("casework: the keyword terms of the cases loaded could not be written")
+		}
 		return nil
 	}
 	err := e.DB.Tx(ctx, func(tx *db.Tx) error {
@@ -371,15 +396,30 @@ func indexWhere(ctx context.Context, tx *db.Tx, cond string) error {
 // found to hold every case.
 var gramsChecked sync.Map // *db.DB → true
 
-// gramsReady makes sure SQLite's index holds every case before a keyword
-// is looked up in it. The migration indexed the cases there were; new
-// cases — from intake or loaded past the engine (the demo, an import) —
-// are indexed here: the first call of the process compares the number of
-// cases with the number of entries (a count of two small b-trees) and
-// indexes any case missing; later calls compare the highest ids only (two
-// lookups) and index the newest cases. False (read every case) if that
-// fails.
+// gramsReady makes sure the index holds every case before a keyword is
+// looked up in it. On PostgreSQL the cases written past the engine (the
+// demo, an import) have no terms: one probe of cases_unsearchable, and an
+// UPDATE with the migration's functions when some are found. On SQLite
+// the migration indexed the cases there were; new cases — from intake or
+// loaded past the engine — are indexed here: the first call of the process
+// compares the number of cases with the number of entries (a count of two
+// small b-trees) and indexes any case missing; later calls compare the
+// highest ids only (two lookups) and index the newest cases. False (read
+// every case) if that fails.
 func (e *Engine) gramsReady(ctx context.Context) bool {
+	if e.DB.Dialect == db.Postgres {
+		var missing bool
+		err := e.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM cases WHERE search_terms IS NULL)`).Scan(&missing)
+		if err == nil && missing {
+			_, err = e.DB.Exec(ctx, `UPDATE cases SET search_terms = case_grams(title, address, party_name) || case_paths(org_path)
+				WHERE search_terms IS NULL`)
+		}
+		if err != nil {
+			logErr("keyword terms catch-up", err)
+			return false
+		}
+		return true
+	}
 	missing := `id > (SELECT COALESCE(MAX(id), 0) FROM case_grams_docsize)`
 	test := `SELECT (SELECT COALESCE(MAX(id), 0) FROM cases) > (SELECT COALESCE(MAX(id), 0) FROM case_grams_docsize)`
 	if _, ok := gramsChecked.Load(e.DB); !ok {

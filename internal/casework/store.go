@@ -115,38 +115,56 @@ func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 // insertCase writes a new case. A clash on the number (random, so rare)
 // answers ok=false without aborting the transaction (ON CONFLICT DO
 // NOTHING), and the caller draws another number.
-const insertCaseHead = `INSERT INTO cases (type, number, state, version, org_unit_id, org_path, department_id, assignee_id,
+const insertCaseCols = `type, number, state, version, org_unit_id, org_path, department_id, assignee_id,
 	category, subcategory, kind, channel, title, body,
 	party_user_id, party_name, party_phone, check_code, address, lat, lng, compound_id, external_ref,
 	received_at, response_due_at, stage_due_at, final_from, final_days, final_due_at, due_at, notified_level,
-	closed_reason, rating, flags, related_id, track_failures, data, created_at, updated_at)
-	VALUES `
+	closed_reason, rating, flags, related_id, track_failures, data, created_at, updated_at`
 
-const insertCaseRow = `(?, ?, ?, 1, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, NULL, ?, 0, '', '', ?, ?, 0, ?, ?, ?)`
+const insertCaseRow = `?, ?, ?, 1, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, NULL, ?, 0, '', '', ?, ?, 0, ?, ?, ?`
 
-const insertCaseSQL = insertCaseHead + insertCaseRow + ` ON CONFLICT DO NOTHING RETURNING id`
+// insertCasesSQL is the INSERT of n new cases for dialect d, each row with
+// insertArgs' values (after its id, withIDs), answering the id and number
+// of each case written (none, withIDs). PostgreSQL's rows carry their
+// keyword terms too (search_terms: see search.go).
+func insertCasesSQL(d db.Dialect, n int, withIDs bool) string {
+	cols, row := insertCaseCols, insertCaseRow
+	if d == db.Postgres {
+		cols, row = cols+", search_terms", row+", ?::text[]"
+	}
+	tail := " ON CONFLICT DO NOTHING RETURNING id, number"
+	if withIDs {
+		cols, row, tail = "id, "+cols, "?, "+row, ""
+	}
+	return "INSERT INTO cases (" + cols + ") VALUES " + strings.TrimSuffix(strings.Repeat("("+row+"), ", n), ", ") + tail
+}
 
-// insertArgs are c's values in insertCaseRow's order.
-func insertArgs(c *Case) ([]any, error) {
+// insertArgs are c's values in insertCasesSQL's order for dialect d.
+func insertArgs(d db.Dialect, c *Case) ([]any, error) {
 	data, err := dataJSON(c.Data)
 	if err != nil {
 		return nil, err
 	}
-	return []any{c.Type, c.Number, c.State, c.OrgUnitID, c.OrgPath, ni(c.DepartmentID),
+	args := []any{c.Type, c.Number, c.State, c.OrgUnitID, c.OrgPath, ni(c.DepartmentID),
 		c.Category, c.Subcategory, c.Kind, c.Channel, c.Title, c.Body,
 		ni(c.PartyUserID), c.PartyName, c.PartyPhone, c.CheckCode, c.Address, nf(c.Lat), nf(c.Lng), ni(c.CompoundID), ns(c.ExternalRef),
 		c.ReceivedAt, nt(c.ResponseDueAt), nt(c.StageDueAt), nt(c.DueAt),
-		int64(c.Flags), ni(c.RelatedID), data, c.CreatedAt, c.UpdatedAt}, nil
+		int64(c.Flags), ni(c.RelatedID), data, c.CreatedAt, c.UpdatedAt}
+	if d == db.Postgres {
+		args = append(args, searchTermsArg(c))
+	}
+	return args, nil
 }
 
 func insertCase(ctx context.Context, tx *db.Tx, c *Case) (bool, error) {
-	args, err := insertArgs(c)
+	args, err := insertArgs(tx.Dialect(), c)
 	if err != nil {
 		return false, err
 	}
 	// (SQLite's keyword index takes the new case later: see indexNew in
 	// search.go.)
-	err = tx.QueryRow(ctx, insertCaseSQL, args...).Scan(&c.ID)
+	var number string
+	err = tx.QueryRow(ctx, insertCasesSQL(tx.Dialect(), 1, false), args...).Scan(&c.ID, &number)
 	if isNoRows(err) {
 		return false, nil
 	}
@@ -156,22 +174,28 @@ func insertCase(ctx context.Context, tx *db.Tx, c *Case) (bool, error) {
 // insertCases writes new cases with one statement and sets the ID of each
 // that went in; a case whose number (or external reference) was taken is
 // skipped (ON CONFLICT DO NOTHING) and keeps ID 0. Their numbers must differ.
+//
+// Cases whose ids were drawn ahead (intake on PostgreSQL: idPool) are
+// written with them, and the statement goes unanswered with the rest of
+// the transaction: a taken number or external reference then fails the
+// transaction (no ON CONFLICT), and the caller writes its cases one by one.
 func insertCases(ctx context.Context, tx *db.Tx, cs []*Case) error {
-	args := make([]any, 0, len(cs)*30)
-	rows := make([]string, len(cs))
+	if cs[0].ID != 0 {
+		return insertCasesWithIDs(ctx, tx, cs)
+	}
+	args := make([]any, 0, len(cs)*31)
 	byNumber := make(map[string]*Case, len(cs))
-	for i, c := range cs {
-		a, err := insertArgs(c)
+	for _, c := range cs {
+		a, err := insertArgs(tx.Dialect(), c)
 		if err != nil {
 			return err
 		}
 		args = append(args, a...)
-		rows[i] = insertCaseRow
 		byNumber[c.Number] = c
 		c.ID = 0
 	}
 	// QueryEach: in intake's pipelined transaction the BEGIN goes with it.
-	return tx.QueryEach(ctx, insertCaseHead+strings.Join(rows, ", ")+` ON CONFLICT DO NOTHING RETURNING id, number`, args,
+	return tx.QueryEach(ctx, insertCasesSQL(tx.Dialect(), len(cs), false), args,
 		func(r db.RowScanner) error {
 			var id int64
 			var number string
@@ -183,6 +207,22 @@ func insertCases(ctx context.Context, tx *db.Tx, cs []*Case) error {
 			}
 			return nil
 		}) // SQLite's keyword index takes them later (indexNew, search.go)
+}
+
+func insertCasesWithIDs(ctx context.Context, tx *db.Tx, cs []*Case) error {
+	args := make([]any, 0, len(cs)*32)
+	for _, c := range cs {
+		if c.ID == 0 {
+			return errors.New("casework: a case without an id among cases with ids drawn ahead")
+		}
+		a, err := insertArgs(tx.Dialect(), c)
+		if err != nil {
+			return err
+		}
+		args = append(append(args, c.ID), a...)
+	}
+	_, err := tx.Exec(ctx, insertCasesSQL(tx.Dialect(), len(cs), true), args...)
+	return err
 }
 
 // updateCase writes every mutable column of c if the row is still at
@@ -197,20 +237,25 @@ func updateCase(ctx context.Context, tx *db.Tx, c *Case, version int) (bool, err
 	if err := reindexCase(ctx, tx, c, version); err != nil { // the keyword index (search.go)
 		return false, err
 	}
-	res, err := tx.Exec(ctx, `UPDATE cases SET state = ?, version = version + 1, org_unit_id = ?, org_path = ?,
-		department_id = ?, assignee_id = ?, pending_unit_id = ?, pending_path = ?, pending_department_id = ?, pending_due_at = ?,
-		category = ?, subcategory = ?, kind = ?, title = ?,
-		response_due_at = ?, responded_at = ?, stage_due_at = ?, final_from = ?, final_days = ?, final_due_at = ?,
-		due_at = ?, notified_level = ?, accepted_at = ?, replied_at = ?, closed_at = ?, closed_reason = ?,
-		rating = ?, rated_at = ?, flags = ?, related_id = ?, data = ?, updated_at = ?
-		WHERE id = ? AND version = ?`,
-		c.State, c.OrgUnitID, c.OrgPath, ni(c.DepartmentID), ni(c.AssigneeID), ni(c.PendingUnitID), ns(c.PendingPath),
+	// PostgreSQL's keyword terms, written with the row (search.go).
+	terms, args := "", []any(nil)
+	if tx.Dialect() == db.Postgres {
+		terms, args = "search_terms = ?::text[], ", []any{searchTermsArg(c)}
+	}
+	args = append(args, c.State, c.OrgUnitID, c.OrgPath, ni(c.DepartmentID), ni(c.AssigneeID), ni(c.PendingUnitID), ns(c.PendingPath),
 		ni(c.PendingDepartmentID), nt(c.PendingDueAt),
 		c.Category, c.Subcategory, c.Kind, c.Title,
 		nt(c.ResponseDueAt), nt(c.RespondedAt), nt(c.StageDueAt), c.FinalFrom, c.FinalDays, nt(c.FinalDueAt),
 		nt(c.DueAt), c.NotifiedLevel, nt(c.AcceptedAt), nt(c.RepliedAt), nt(c.ClosedAt), c.ClosedReason,
 		c.Rating, nt(c.RatedAt), int64(c.Flags), ni(c.RelatedID), data, c.UpdatedAt,
 		c.ID, version)
+	res, err := tx.Exec(ctx, `UPDATE cases SET `+terms+`state = ?, version = version + 1, org_unit_id = ?, org_path = ?,
+		department_id = ?, assignee_id = ?, pending_unit_id = ?, pending_path = ?, pending_department_id = ?, pending_due_at = ?,
+		category = ?, subcategory = ?, kind = ?, title = ?,
+		response_due_at = ?, responded_at = ?, stage_due_at = ?, final_from = ?, final_days = ?, final_due_at = ?,
+		due_at = ?, notified_level = ?, accepted_at = ?, replied_at = ?, closed_at = ?, closed_reason = ?,
+		rating = ?, rated_at = ?, flags = ?, related_id = ?, data = ?, updated_at = ?
+		WHERE id = ? AND version = ?`, args...)
 	if err != nil {
 		return false, err
 	}

@@ -19,8 +19,11 @@ type Column struct {
 func (d *DB) Schema(ctx context.Context) (map[string][]Column, error) {
 	out := map[string][]Column{}
 	if d.Dialect == Postgres {
+		// An array column holds an index's keys (the keyword index's
+		// search_terms), which SQLite keeps in an FTS5 table: no part of the
+		// schema compared, as that table is not (below).
 		rows, err := d.Query(ctx, `SELECT table_name, column_name, data_type, is_nullable
-			FROM information_schema.columns WHERE table_schema = current_schema()
+			FROM information_schema.columns WHERE table_schema = current_schema() AND data_type <> 'ARRAY'
 			ORDER BY table_name, column_name`)
 		if err != nil {
 			return nil, err
