@@ -43,6 +43,8 @@ type Engine struct {
 	stamp atomic.Value
 	// intake queues new cases for a shared commit (intake.go).
 	intake groupCommit
+	// ids are case ids drawn ahead for intake on PostgreSQL (intake.go).
+	ids idPool
 }
 
 // New returns an engine with no types.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,11 +31,25 @@ import (
 // each statement in a round trip and each commit waits for the disk. A
 // group pays for all of that once.
 //
-// One writer per process, on both databases (decision 18): groups grow
-// with the load, up to maxGroup. It is a goroutine of its own, not one of
-// the waiting requests: a request that wrote a group would go on to send
-// its own response before the next group could start. Several processes on
-// one PostgreSQL each group their own.
+// One writer per process on SQLite, which has one writing connection; up
+// to two on PostgreSQL (decisions 18, 27): groups grow with the load, up to
+// maxGroup, and on PostgreSQL a second group is written while the first
+// waits for its round trips and its commit. A writer is a goroutine of its
+// own, not one of the waiting requests: a request that wrote a group would
+// go on to send its own response before the next group could start.
+// Several processes on one PostgreSQL each group their own.
+//
+// Two cases of one party (the same phone or the same account) are never
+// written by two writers at once: the later one waits for the earlier
+// one's commit, so that a type's BeforeInsert (petitions: repeat
+// detection) sees the party's earlier case.
+//
+// On PostgreSQL a group's case ids are drawn ahead from the sequence (a
+// block of idBlock at a time, idPool), so that nothing in the group's
+// transaction waits for an answer: its BEGIN, cases, first events,
+// derived records, audit records and COMMIT go to the server in one round
+// trip (decision 29). A clash on a number or an external reference then
+// fails the transaction, and its cases are written one by one as below.
 //
 // A case whose number was drawn by another meanwhile draws again, alone; a
 // case whose external reference is taken (*DuplicateError) writes nothing
@@ -56,9 +71,12 @@ type newCase struct {
 }
 
 type groupCommit struct {
-	mu      sync.Mutex
-	queue   []*newCase
-	writing bool // the writer goroutine runs
+	mu    sync.Mutex
+	queue []*newCase
+	// writers counts the writer goroutines running, busy those writing a
+	// group, and parties the cases of each party in those groups.
+	writers, busy int
+	parties       map[string]int
 	// arriving counts the cases on their way to the queue: announced by a
 	// module (Expect) or being prepared by Create; queued is signalled when
 	// one joins the queue or gives up.
@@ -144,12 +162,72 @@ func (g *groupCommit) signal() {
 	}
 }
 
-// take removes the next group from the queue (with g.mu held).
+// partyKeys are the parties a case belongs to: its phone, its account.
+func partyKeys(c *Case) []string {
+	var ks []string
+	if c.PartyPhone != "" {
+		ks = append(ks, "phone:"+c.PartyPhone)
+	}
+	if c.PartyUserID != 0 {
+		ks = append(ks, "user:"+strconv.FormatInt(c.PartyUserID, 10))
+	}
+	return ks
+}
+
+// take removes the next group from the queue, in order, leaving the cases
+// of a party that another writer's group holds (with g.mu held). The
+// group's parties are held until done.
 func (g *groupCommit) take() []*newCase {
-	k := min(len(g.queue), maxGroup)
-	group := append([]*newCase(nil), g.queue[:k]...)
-	g.queue = append(g.queue[:0], g.queue[k:]...)
+	if g.parties == nil {
+		g.parties = map[string]int{}
+	}
+	var group []*newCase
+	rest := g.queue[:0]
+	for _, n := range g.queue {
+		if len(group) == maxGroup || g.held(n) {
+			rest = append(rest, n)
+			continue
+		}
+		group = append(group, n)
+	}
+	clear(g.queue[len(rest):])
+	g.queue = rest
+	// Held from here: the group's own cases may share a party.
+	for _, n := range group {
+		for _, k := range partyKeys(n.c) {
+			g.parties[k]++
+		}
+	}
 	return group
+}
+
+// held tells whether a party of n's is in a group being written.
+func (g *groupCommit) held(n *newCase) bool {
+	for _, k := range partyKeys(n.c) {
+		if g.parties[k] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// done releases the parties of a group written (with g.mu held).
+func (g *groupCommit) done(group []*newCase) {
+	for _, n := range group {
+		for _, k := range partyKeys(n.c) {
+			if g.parties[k]--; g.parties[k] == 0 {
+				delete(g.parties, k)
+			}
+		}
+	}
+}
+
+// maxWriters is how many groups may be written at once on d.
+func maxWriters(d db.Dialect) int {
+	if d == db.Postgres {
+		return 2
+	}
+	return 1
 }
 
 // commitNew writes n in a transaction it shares with the cases filed at
@@ -163,8 +241,9 @@ func (e *Engine) commitNew(ctx context.Context, x *expectation, n *newCase) erro
 	}
 	g.queue = append(g.queue, n)
 	g.signal()
-	if !g.writing {
-		g.writing = true
+	// A writer more when every one is writing a group (none lingers).
+	if g.writers == 0 || g.busy == g.writers && g.writers < maxWriters(e.DB.Dialect) {
+		g.writers++
 		go e.writeQueued()
 	}
 	g.mu.Unlock()
@@ -172,14 +251,15 @@ func (e *Engine) commitNew(ctx context.Context, x *expectation, n *newCase) erro
 	return n.err
 }
 
-// writeQueued writes groups from the queue until it is empty.
+// writeQueued writes groups from the queue until it is empty, or holds
+// only cases that wait for another writer's group (which goes on with them).
 func (e *Engine) writeQueued() {
 	g := &e.intake
 	hot := false // a group was written just before
 	for {
 		g.mu.Lock()
 		if len(g.queue) == 0 {
-			g.writing = false
+			g.writers--
 			g.mu.Unlock()
 			return
 		}
@@ -207,8 +287,19 @@ func (e *Engine) writeQueued() {
 			g.mu.Lock()
 		}
 		group := g.take()
+		if len(group) == 0 {
+			g.writers--
+			g.mu.Unlock()
+			return
+		}
+		g.busy++
 		g.mu.Unlock()
-		e.writeAndAnswer(group)
+		e.writeAndAnswer(group, func() {
+			g.mu.Lock()
+			g.busy--
+			g.done(group)
+			g.mu.Unlock()
+		})
 		hot = true
 	}
 }
@@ -216,9 +307,10 @@ func (e *Engine) writeQueued() {
 // writeAndAnswer writes group and answers each of its cases, whatever
 // happens: a panic while writing fails the group's cases (and is not
 // carried further: the writer belongs to no one request).
-func (e *Engine) writeAndAnswer(group []*newCase) {
+func (e *Engine) writeAndAnswer(group []*newCase, written func()) {
 	defer func() {
 		p := recover()
+		written() // before the answers: a party's next case may go
 		for _, n := range group {
 			if p != nil {
 				n.err = fmt.Errorf("casework: writing new cases: %v", p)
@@ -229,18 +321,18 @@ func (e *Engine) writeAndAnswer(group []*newCase) {
 	e.writeGroup(group)
 }
 
-// completeNew runs each type's BeforeInsert for its cases of group, with
-// one read of the database for all. On PostgreSQL before the group's
-// transaction (a round trip less); on SQLite in it, on the writer's
-// connection, whose cache holds the pages just written (3% faster than a
-// reading connection, measured).
-func (e *Engine) completeNew(ctx context.Context, q db.Querier, group []*newCase) error {
+// completeNew runs each type's BeforeInsert for its cases of group, in the
+// group's transaction: with one read of the database for all, which on
+// PostgreSQL goes with the BEGIN (decision 28) and on SQLite runs on the
+// writer's connection, whose cache holds the pages just written (3% faster
+// than a reading connection, measured).
+func (e *Engine) completeNew(ctx context.Context, tx *db.Tx, group []*newCase) error {
 	byType := map[*Type][]*Case{}
 	for _, n := range group {
 		byType[n.t] = append(byType[n.t], n.c)
 	}
 	for t, cs := range byType {
-		if err := t.beforeInsert(ctx, q, cs...); err != nil {
+		if err := t.beforeInsert(ctx, tx, cs...); err != nil {
 			return err
 		}
 	}
@@ -264,16 +356,17 @@ func (e *Engine) writeGroup(group []*newCase) {
 	if len(live) == 0 {
 		return
 	}
-	if len(live) > 1 {
+	if len(live) > 1 || e.DB.Dialect == db.Postgres {
 		// The shared transaction belongs to no one request: one that goes
-		// away mid-way must not roll back the others. Pipelined: the cases
-		// go with the BEGIN, and the events, derived records and audit
-		// records with the COMMIT, each in one round trip on PostgreSQL
-		// (decision 24).
+		// away mid-way must not roll back the others. Pipelined on
+		// PostgreSQL (decisions 24, 29): with their ids drawn ahead, the
+		// cases, their events, derived records and audit records go with
+		// the BEGIN and the COMMIT in one round trip — for a case alone
+		// too.
 		ctx := context.Background()
 		var err error
 		if e.DB.Dialect == db.Postgres {
-			err = e.completeNew(ctx, e.DB, live)
+			err = e.ids.assign(ctx, e.DB, live)
 		}
 		if err == nil {
 			err = e.DB.PipelinedTx(ctx, func(tx *db.Tx) error { return e.writeMany(tx, live) })
@@ -293,14 +386,53 @@ func (e *Engine) writeGroup(group []*newCase) {
 	}
 }
 
+// idBlock is how many case ids a draw from PostgreSQL's sequence takes.
+const idBlock = 256
+
+// idPool holds case ids drawn ahead from PostgreSQL's sequence for intake.
+// Ids drawn and never used (a group that failed, a process that stopped)
+// are gaps in the sequence, as a rolled-back insert leaves.
+type idPool struct {
+	mu  sync.Mutex
+	ids []int64
+}
+
+// assign gives each case of group an id from the pool, drawing a block
+// when too few are left.
+func (p *idPool) assign(ctx context.Context, d *db.DB, group []*newCase) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.ids) < len(group) {
+		rows, err := d.Query(ctx, `SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, ?)`,
+			max(idBlock, len(group)))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			p.ids = append(p.ids, id)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	for i, n := range group {
+		n.c.ID = p.ids[i]
+	}
+	p.ids = p.ids[len(group):]
+	return nil
+}
+
 // writeMany writes the cases of group in tx (see the top of the file),
 // setting each one's err; errGroup (or the failure) if tx must roll back.
 func (e *Engine) writeMany(tx *db.Tx, group []*newCase) error {
 	ctx := context.Background()
-	if tx.Dialect() != db.Postgres {
-		if err := e.completeNew(ctx, tx, group); err != nil {
-			return err
-		}
+	if err := e.completeNew(ctx, tx, group); err != nil {
+		return err
 	}
 	cs := make([]*Case, len(group))
 	drawn := make(map[string]bool, len(group))

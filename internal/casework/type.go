@@ -216,13 +216,13 @@ type Type struct {
 	Validate func(ctx context.Context, nc *NewCase) error
 	// BeforeInsert, if set, completes new cases of the type from what is
 	// stored (a petition is linked to the petitioner's earlier ones), once
-	// for all the type's cases of an intake group, just before the
-	// transaction that writes them (on PostgreSQL's READ COMMITTED a read
-	// inside it would see the same; intake saves it a round trip), or in
-	// the transaction of a case written alone. One read for a group, where
-	// a read per case before intake cost a round trip each. What it changes
+	// for all the type's cases of an intake group, in the transaction that
+	// writes them (or that of a case written alone). One read for a group,
+	// where a read per case before intake cost a round trip each. In
+	// intake's pipelined transaction on PostgreSQL a read with tx.QueryEach
+	// goes with the BEGIN, in one round trip (decision 28). What it changes
 	// in the cases is written.
-	BeforeInsert func(ctx context.Context, q db.Querier, cs []*Case) error
+	BeforeInsert func(ctx context.Context, tx *db.Tx, cs []*Case) error
 	// OnWrite, if set, runs in the transaction that writes cases of the
 	// type — new ones (Before nil) and every engine update of one — so the
 	// module can keep what it derives from them (statistics roll-ups) in
@@ -245,11 +245,11 @@ func (t *Type) onWrite(ctx context.Context, tx *db.Tx, changes ...Change) error 
 }
 
 // beforeInsert calls t.BeforeInsert, if any, with cs.
-func (t *Type) beforeInsert(ctx context.Context, q db.Querier, cs ...*Case) error {
+func (t *Type) beforeInsert(ctx context.Context, tx *db.Tx, cs ...*Case) error {
 	if t.BeforeInsert == nil || len(cs) == 0 {
 		return nil
 	}
-	return t.BeforeInsert(ctx, q, cs)
+	return t.BeforeInsert(ctx, tx, cs)
 }
 
 // State returns the named state.

@@ -332,11 +332,10 @@ func atoi(s string) int64 {
 // new petition to an earlier one of the same person (account or phone),
 // same category and nearby, within the repeat period; and marks it a
 // finally decided matter if such a petition went through re-review, at any
-// time. One read for a group of new petitions, just before the
-// transaction that writes them (or in it, for a petition written alone).
-// Petitions of the same group do not see each other (nor do two
-// processes' groups written at the same moment).
-func (s *Service) linkRepeats(ctx context.Context, q db.Querier, cs []*casework.Case) error {
+// time. One read for a group of new petitions, in the transaction that
+// writes them. Petitions of the same group do not see each other (nor do
+// two processes' groups written at the same moment).
+func (s *Service) linkRepeats(ctx context.Context, tx *db.Tx, cs []*casework.Case) error {
 	var phones []string
 	var users []int64
 	seenPhone, seenUser := map[string]bool{}, map[int64]bool{}
@@ -364,46 +363,77 @@ func (s *Service) linkRepeats(ctx context.Context, q db.Querier, cs []*casework.
 	if len(phones) == 0 && len(users) == 0 {
 		return nil
 	}
-	var who []string
-	var args []any
-	if len(phones) > 0 {
-		cond, arg := s.DB.Dialect.OneOf("c.party_phone", phones)
-		who, args = append(who, cond), append(args, arg)
+	// On PostgreSQL the statement's generic plan (index probes, whatever
+	// the statistics: repeatQuery) from its first run on the connection;
+	// the default would plan it anew at each run, as its estimated cost is
+	// below the generic plan's (0.5 ms a group). Queued: these go with the
+	// read, and the read with the BEGIN of intake's transaction.
+	pg := tx.Dialect() == db.Postgres
+	if pg {
+		if _, err := tx.Exec(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
+			return err
+		}
 	}
-	if len(users) > 0 {
-		cond, arg := s.DB.Dialect.OneOf("c.party_user_id", users)
-		who, args = append(who, cond), append(args, arg)
-	}
-	// Planned with its values each time on PostgreSQL (decision 21): once
-	// per group. The mask is written into the SQL (decision 19). The
-	// type is checked here, not in SQL: a condition on it let the planner
-	// read every petition through the partial index on petitions while
-	// the table had no statistics (decision 23); only the person's
-	// indexes match what is left.
-	rows, err := q.Query(ctx, `SELECT c.id, c.type, c.party_phone, COALESCE(c.party_user_id, 0), c.category, c.lat, c.lng,
-		c.compound_id, c.flags, c.received_at FROM cases c
-		WHERE (`+strings.Join(who, " OR ")+`) AND (c.received_at >= ? OR (c.flags & `+
-		strconv.FormatInt(int64(casework.FlagFinal|casework.FlagFinalMatter), 10)+`) <> 0)
-		ORDER BY c.received_at DESC`, s.DB.PlanWithValues(append(args, oldest))...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	sql, args := repeatQuery(tx.Dialect(), phones, users, oldest)
+	err = tx.QueryEach(ctx, sql, args, func(r db.RowScanner) error {
 		var e earlier
 		var typ string
-		if err := rows.Scan(&e.id, &typ, &e.phone, &e.user, &e.category, &e.lat, &e.lng, &e.compound, &e.flags, &e.at); err != nil {
+		if err := r.Scan(&e.id, &typ, &e.phone, &e.user, &e.category, &e.lat, &e.lng, &e.compound, &e.flags, &e.at); err != nil {
 			return err
 		}
 		if typ != TypeName {
-			continue
+			return nil
 		}
 		// Newest first: the first match within the period is the link.
 		for _, c := range cs {
 			s.link(c, e, set)
 		}
+		return nil
+	})
+	if err != nil || !pg {
+		return err
 	}
-	return rows.Err()
+	_, err = tx.Exec(ctx, `RESET plan_cache_mode`)
+	return err
+}
+
+// repeatQuery reads the earlier petitions, newest first, of the phones
+// and accounts given that may be repeated: received since oldest, or final.
+// The mask is written into the SQL (decision 19). The type is checked by
+// the caller, not in SQL: a condition on it let the planner read every
+// petition through the partial index on petitions while the table had no
+// statistics (decision 23); only the person's indexes match what is left.
+func repeatQuery(d db.Dialect, phones []string, users []int64, oldest time.Time) (string, []any) {
+	cols := `c.id, c.type, c.party_phone, COALESCE(c.party_user_id, 0), c.category, c.lat, c.lng, c.compound_id, c.flags, c.received_at`
+	within := `(c.received_at >= ? OR (c.flags & ` + strconv.FormatInt(int64(casework.FlagFinal|casework.FlagFinalMatter), 10) + `) <> 0)`
+	if d == db.Postgres {
+		// An index probe per phone and per account: each value's cases
+		// are a subquery of their own (OFFSET 0 keeps it from being
+		// flattened into a join), so the plan depends neither on the
+		// values nor on statistics, and its generic plan is kept
+		// (linkRepeats; decision 28). "party_phone = ANY(…)" was planned,
+		// on a table without statistics, as a read of every case (6–9 ms
+		// a group of 30 after a few thousand cases, growing with the
+		// table), hence planned with its values each time before
+		// (decision 21).
+		return `SELECT ` + cols + ` FROM unnest(?::text[]) AS k(v)
+			CROSS JOIN LATERAL (SELECT * FROM cases c WHERE c.party_phone = k.v AND ` + within + ` OFFSET 0) c
+			UNION ALL SELECT ` + cols + ` FROM unnest(?::bigint[]) AS k(v)
+			CROSS JOIN LATERAL (SELECT * FROM cases c WHERE c.party_user_id = k.v AND ` + within + ` OFFSET 0) c
+			ORDER BY 10 DESC`, []any{phones, oldest, users, oldest}
+	}
+	var who []string
+	var args []any
+	if len(phones) > 0 {
+		cond, arg := d.OneOf("c.party_phone", phones)
+		who, args = append(who, cond), append(args, arg)
+	}
+	if len(users) > 0 {
+		cond, arg := d.OneOf("c.party_user_id", users)
+		who, args = append(who, cond), append(args, arg)
+	}
+	return `SELECT ` + cols + ` FROM cases c WHERE (` + strings.Join(who, " OR ") + `) AND ` + within +
+		` ORDER BY c.received_at DESC`, append(args, oldest)
 }
 
 // earlier is a stored petition that a new one may repeat.
