@@ -162,24 +162,6 @@ func sqliteDSN(path string) string {
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(10000)&_time_format=sqlite"
 }
 
-// PlanWithValues returns a query's args so that PostgreSQL plans it with
-// its values at each run (pgx's exec mode: an unnamed statement, parsed,
-// bound and run in one round trip, the parameters' types taken from the
-// Go values) instead of reusing a prepared statement, which after five runs may keep
-// a generic plan for the life of the connection. A generic plan made while
-// a table was small (no statistics yet) can pick any index that matches
-// part of the conditions; for repeat detection it walked every case of a
-// type (9 ms a petition, a third of intake's throughput). Planning costs a
-// fraction of a millisecond. SQLite: args unchanged. (The ledger's keyword
-// queries use describe-exec mode instead, for the same reason: see
-// casework's customPlan.)
-func (d *DB) PlanWithValues(args []any) []any {
-	if d.Dialect != Postgres {
-		return args
-	}
-	return append([]any{pgx.QueryExecModeExec}, args...)
-}
-
 // Target is the redacted connection target, for messages.
 func (d *DB) Target() string { return d.target }
 
