@@ -615,11 +615,17 @@ func (g *demoGen) flush(ctx context.Context) error {
 		return nil
 	}
 	err := g.env.DB.Tx(ctx, func(tx *db.Tx) error {
-		const caseCols = `id, type, number, state, version, org_unit_id, org_path, department_id, assignee_id,
+		caseCols := `id, type, number, state, version, org_unit_id, org_path, department_id, assignee_id,
 			category, subcategory, kind, channel, title, body, party_user_id, party_name, party_phone, check_code, address, lat, lng,
 			compound_id, external_ref, received_at, response_due_at, responded_at, stage_due_at, final_from, final_days, final_due_at,
 			due_at, notified_level, accepted_at, replied_at, closed_at, closed_reason, rating, rated_at, flags, related_id,
 			track_failures, data, created_at, updated_at`
+		// PostgreSQL's keyword terms, as the engine writes them (else the
+		// engine would fill them in later, with an UPDATE of every case).
+		terms := tx.Dialect() == db.Postgres
+		if terms {
+			caseCols += ", search_terms"
+		}
 		n := strings.Count(caseCols, ",") + 1
 		var rows [][]any
 		for i := range g.cases {
@@ -637,6 +643,10 @@ func (g *demoGen) flush(ctx context.Context) error {
 				ntime(c.ResponseDueAt), ntime(c.RespondedAt), ntime(c.StageDueAt), c.FinalFrom, c.FinalDays, ntime(c.FinalDueAt),
 				ntime(c.DueAt), c.NotifiedLevel, ntime(c.AcceptedAt), ntime(c.RepliedAt), ntime(c.ClosedAt), c.ClosedReason,
 				c.Rating, ntime(c.RatedAt), int64(c.Flags), nid(c.RelatedID), 0, string(data), c.CreatedAt, c.UpdatedAt})
+			if terms {
+				rows[len(rows)-1] = append(rows[len(rows)-1],
+					"{"+strings.Join(casework.SearchTerms(c.Title, c.Address, c.PartyName, c.OrgPath), ",")+"}")
+			}
 		}
 		if err := insertRows(ctx, tx, "cases", caseCols, n, rows, 300); err != nil {
 			return err
