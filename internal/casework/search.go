@@ -286,8 +286,8 @@ func (e *Engine) customPlan(kw bool, args []any) []any {
 // (tests compare the two).
 var noKeywordIndex bool
 
-// indexGrams writes the index entries of cs. SQLite only: PostgreSQL
-// maintains its index itself.
+// indexGrams writes the index entries of cs. SQLite only: on PostgreSQL
+// the terms are written with the case's row (store.go).
 func indexGrams(ctx context.Context, tx *db.Tx, cs ...*Case) error {
 	if tx.Dialect() != db.SQLite {
 		return nil

@@ -681,8 +681,9 @@ func sortedIDs(ids ...int64) []int64 {
 	return ids
 }
 
-// A changed title replaces the case's entry in SQLite's index: the new
-// words find it, the old ones no longer do (and the entry is the new one).
+// A changed title replaces the case's keyword terms (SQLite's entry,
+// PostgreSQL's search_terms): the new words find it, the old ones no
+// longer do; a transfer moves it to the new unit's ledgers.
 func TestKeywordIndexFollowsTitle(t *testing.T) {
 	eachDB(t, func(t *testing.T, w *world) {
 		if err := w.E.Register(retitleType()); err != nil {
