@@ -578,14 +578,9 @@ func (g *petGen) row(i int) []any {
 		nullTime(due), level, nullTime(accepted), nullTime(replied), nullTime(closed), closedReason, rating, nullTime(rated), int64(flags), related,
 		0, data, received, updated}
 	if g.terms {
-		out = append(out, petTerms(title, address, name, g.u.paths[unit]))
+		out = append(out, casework.SearchTermsArg(title, address, name, g.u.paths[unit]))
 	}
 	return out
-}
-
-// petTerms is the search_terms argument the engine writes for a case.
-func petTerms(title, address, partyName, orgPath string) string {
-	return "{" + strings.Join(casework.SearchTerms(title, address, partyName, orgPath), ",") + "}"
 }
 
 // petWorld is a migrated database with the city and a generated engine.
@@ -1078,7 +1073,7 @@ func petPlainInserts(b *testing.B, d *db.DB, conc int, dur time.Duration, seq *a
 	title, name, address := "小区停车难", "王建国", "清河区人民路街道阳光花园3号楼201室"
 	terms, termsArg, termsVal := "", "", []any(nil)
 	if d.Dialect == db.Postgres {
-		terms, termsArg, termsVal = ", search_terms", ", ?::text[]", []any{petTerms(title, address, name, "/1/2/")}
+		terms, termsArg, termsVal = ", search_terms", ", ?::text[]", []any{casework.SearchTermsArg(title, address, name, "/1/2/")}
 	}
 	var wg sync.WaitGroup
 	var failed atomic.Value

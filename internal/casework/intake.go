@@ -68,6 +68,8 @@ type newCase struct {
 	ev   *Event
 	err  error
 	done chan struct{} // closed once the case is written or failed (err)
+	// parties are its phone and account (partyKeys), set when queued.
+	parties []string
 }
 
 type groupCommit struct {
@@ -194,7 +196,7 @@ func (g *groupCommit) take() []*newCase {
 	g.queue = rest
 	// Held from here: the group's own cases may share a party.
 	for _, n := range group {
-		for _, k := range partyKeys(n.c) {
+		for _, k := range n.parties {
 			g.parties[k]++
 		}
 	}
@@ -203,7 +205,7 @@ func (g *groupCommit) take() []*newCase {
 
 // held tells whether a party of n's is in a group being written.
 func (g *groupCommit) held(n *newCase) bool {
-	for _, k := range partyKeys(n.c) {
+	for _, k := range n.parties {
 		if g.parties[k] > 0 {
 			return true
 		}
@@ -214,7 +216,7 @@ func (g *groupCommit) held(n *newCase) bool {
 // done releases the parties of a group written (with g.mu held).
 func (g *groupCommit) done(group []*newCase) {
 	for _, n := range group {
-		for _, k := range partyKeys(n.c) {
+		for _, k := range n.parties {
 			if g.parties[k]--; g.parties[k] == 0 {
 				delete(g.parties, k)
 			}
@@ -233,7 +235,7 @@ func maxWriters(d db.Dialect) int {
 // commitNew writes n in a transaction it shares with the cases filed at
 // the same moment. x is the case's expectation (expected).
 func (e *Engine) commitNew(ctx context.Context, x *expectation, n *newCase) error {
-	n.ctx, n.done = ctx, make(chan struct{})
+	n.ctx, n.done, n.parties = ctx, make(chan struct{}), partyKeys(n.c)
 	g := &e.intake
 	g.mu.Lock()
 	if x.settled.CompareAndSwap(false, true) {

@@ -10,7 +10,8 @@ import (
 // done lets them go.
 func TestTakeLeavesHeldParties(t *testing.T) {
 	mk := func(name, phone string, user int64) *newCase {
-		return &newCase{c: &Case{Title: name, PartyPhone: phone, PartyUserID: user}}
+		c := &Case{Title: name, PartyPhone: phone, PartyUserID: user}
+		return &newCase{c: c, parties: partyKeys(c)}
 	}
 	names := func(ns []*newCase) string {
 		var out []string

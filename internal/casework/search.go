@@ -168,9 +168,15 @@ func SearchTerms(title, address, partyName, orgPath string) []string {
 	return out
 }
 
+// SearchTermsArg is SearchTerms as the argument that writes them, a
+// PostgreSQL array literal.
+func SearchTermsArg(title, address, partyName, orgPath string) string {
+	return pgArray(SearchTerms(title, address, partyName, orgPath))
+}
+
 // searchTermsArg is c's search_terms as a query argument.
 func searchTermsArg(c *Case) string {
-	return pgArray(SearchTerms(c.Title, c.Address, c.PartyName, c.OrgPath))
+	return SearchTermsArg(c.Title, c.Address, c.PartyName, c.OrgPath)
 }
 
 // ftsQuery is the FTS5 query that holds every one of grams (each is

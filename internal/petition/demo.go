@@ -645,7 +645,7 @@ func (g *demoGen) flush(ctx context.Context) error {
 				c.Rating, ntime(c.RatedAt), int64(c.Flags), nid(c.RelatedID), 0, string(data), c.CreatedAt, c.UpdatedAt})
 			if terms {
 				rows[len(rows)-1] = append(rows[len(rows)-1],
-					"{"+strings.Join(casework.SearchTerms(c.Title, c.Address, c.PartyName, c.OrgPath), ",")+"}")
+					casework.SearchTermsArg(c.Title, c.Address, c.PartyName, c.OrgPath))
 			}
 		}
 		if err := insertRows(ctx, tx, "cases", caseCols, n, rows, 300); err != nil {

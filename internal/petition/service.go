@@ -9,6 +9,7 @@ package petition
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"math"
 	"strconv"
@@ -422,15 +423,22 @@ func repeatQuery(d db.Dialect, phones []string, users []int64, oldest time.Time)
 			CROSS JOIN LATERAL (SELECT * FROM cases c WHERE c.party_user_id = k.v AND ` + within + ` OFFSET 0) c
 			ORDER BY 10 DESC`, []any{phones, oldest, users, oldest}
 	}
+	// SQLite: each list a JSON array read by json_each (one statement text
+	// for any group).
 	var who []string
 	var args []any
+	in := func(col string, vals any) {
+		b, err := json.Marshal(vals)
+		if err != nil {
+			panic(err) // strings or numbers
+		}
+		who, args = append(who, col+` IN (SELECT value FROM json_each(?))`), append(args, string(b))
+	}
 	if len(phones) > 0 {
-		cond, arg := d.OneOf("c.party_phone", phones)
-		who, args = append(who, cond), append(args, arg)
+		in("c.party_phone", phones)
 	}
 	if len(users) > 0 {
-		cond, arg := d.OneOf("c.party_user_id", users)
-		who, args = append(who, cond), append(args, arg)
+		in("c.party_user_id", users)
 	}
 	return `SELECT ` + cols + ` FROM cases c WHERE (` + strings.Join(who, " OR ") + `) AND ` + within +
 		` ORDER BY c.received_at DESC`, append(args, oldest)

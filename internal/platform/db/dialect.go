@@ -1,7 +1,6 @@
 package db
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 )
@@ -15,21 +14,6 @@ func (d Dialect) ILike() string {
 		return "ILIKE"
 	}
 	return "LIKE" // SQLite's LIKE ignores ASCII case already
-}
-
-// OneOf is a condition that col equals one of vals, with the one argument
-// it binds: an array on PostgreSQL (col = ANY(?)), a JSON array read by
-// json_each on SQLite. The statement text is the same for any number of
-// values, so it is prepared and cached once.
-func (d Dialect) OneOf(col string, vals any) (cond string, arg any) {
-	if d == Postgres {
-		return col + " = ANY(?)", vals
-	}
-	b, err := json.Marshal(vals)
-	if err != nil {
-		panic(err) // vals is a slice of strings or numbers
-	}
-	return col + " IN (SELECT value FROM json_each(?))", string(b)
 }
 
 // ErrNotFound is returned by stores for a missing row, or for a row outside
