@@ -301,6 +301,8 @@ func TestStaffPages(t *testing.T) {
 		}
 	}
 	page("/parking", c.lot.Name)
+	// The export link carries the registry's filters, not one escaped key.
+	page("/parking?kind=public_lot&q=x", `href="/parking/export.xlsx?kind=public_lot&amp;q=x"`)
 	page(fmt.Sprintf("/parking/facilities/%d", c.office.ID), `data-testid="week-view"`)
 	page("/parking/occupancy", `data-testid="utilisation"`)
 	page("/parking/facilities/new", `data-testid="facility-form"`)

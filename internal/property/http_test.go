@@ -225,6 +225,9 @@ func TestStaffPages(t *testing.T) {
 		want(t, a.get("/property/objections"), http.StatusOK)
 		want(t, a.get("/property/objections.xlsx"), http.StatusOK)
 		want(t, a.get("/property/credit/facts.xlsx?state=verified"), http.StatusOK)
+		// The page's export link carries its filters, not one escaped key.
+		want(t, a.get("/property/credit/facts?state=verified&kind=penalty"), http.StatusOK,
+			`href="/property/credit/facts.xlsx?kind=penalty&amp;state=verified"`)
 		want(t, a.get("/property/credit"), http.StatusOK, "2025Q4")
 		want(t, a.get("/property/credit/runs/2025Q4"), http.StatusOK, c1.Name)
 		want(t, a.get("/property/credit/runs/2025Q4/results.xlsx"), http.StatusOK)

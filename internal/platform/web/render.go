@@ -43,6 +43,7 @@ var funcs = template.FuncMap{
 		}
 		return strconv.FormatFloat(float64(part)*100/float64(whole), 'f', 1, 64) + "%"
 	},
+	"withQuery": WithQuery,
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -50,6 +51,26 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
+}
+
+// WithQuery is path with a query string, for an href. A template must not
+// write "/path?{{.Query}}": after the "?" html/template escapes the value as
+// one query component, so "a=1&b=2" becomes "a%3d1%26b%3d2" — a single
+// key, and the link loses its filters. The whole URL as one value is only
+// normalised. q is url.Values or an encoded query (re-encoded, so a stored
+// string cannot smuggle anything else into the link).
+func WithQuery(path string, q any) string {
+	var v url.Values
+	switch q := q.(type) {
+	case url.Values:
+		v = q
+	case string:
+		v, _ = url.ParseQuery(q)
+	}
+	if enc := v.Encode(); enc != "" {
+		return path + "?" + enc
+	}
+	return path
 }
 
 func seq(n int) []int {
@@ -193,6 +214,25 @@ func (ps *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	if v.Flash != "" {
 		http.SetCookie(w, &http.Cookie{Name: "flash", Value: "", Path: "/", MaxAge: -1})
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// RenderFragment writes one named template of page name's set without the
+// layout: the piece of a page that an htmx request swaps in.
+func (ps *Pages) RenderFragment(w http.ResponseWriter, status int, page, block string, v *View) {
+	t, ok := ps.set[page]
+	if !ok {
+		panic("no page template " + page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, v); err != nil {
+		slog.Error("render", "page", page, "block", block, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -188,5 +189,23 @@ func TestStaticIsServedWithVersion(t *testing.T) {
 	StaticHandler().ServeHTTP(w, httptest.NewRequest("GET", "/static/", nil))
 	if w.Code != 404 {
 		t.Fatalf("directory listing: %d", w.Code)
+	}
+}
+
+// withQuery keeps a link's filters: "/p?{{.Query}}" in a template would
+// escape the whole query into one key ("a%3d1%26b%3d2").
+func TestWithQueryInHref(t *testing.T) {
+	tpl := template.Must(template.New("x").Funcs(funcs).Parse(`<a href="{{withQuery "/p" .}}">x</a>`))
+	for _, q := range []any{url.Values{"b": {"中"}, "a": {"1"}}, "b=%E4%B8%AD&a=1"} {
+		var b strings.Builder
+		if err := tpl.Execute(&b, q); err != nil {
+			t.Fatal(err)
+		}
+		if want := `<a href="/p?a=1&amp;b=%E4%B8%AD">x</a>`; b.String() != want {
+			t.Errorf("%T: %s, want %s", q, b.String(), want)
+		}
+	}
+	if got := WithQuery("/p", url.Values{}); got != "/p" {
+		t.Errorf("empty query: %q", got)
 	}
 }
