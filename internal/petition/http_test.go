@@ -182,8 +182,23 @@ func TestPagesAndExport(t *testing.T) {
 		resp, text := visitor.form(t, "/petition/new", url.Values{"unit_id": {fmt.Sprint(w.A.ID)}, "kind": {"complaint"},
 			"subcategory": {"real_estate/delivery_delay"}, "title": {"逾期交房"}, "body": {"合同约定去年底交房"}, "name": {"刘一"},
 			"phone": {"13611112222"}, "lat": {"30.25"}, "lng": {"120.17"}})
-		if resp.StatusCode != 201 || !strings.Contains(text, `data-testid="number"`) || !strings.Contains(text, "2222") {
-			t.Fatalf("public form: %d %.500s", resp.StatusCode, text)
+		// Post/redirect/get: the receipt is a page of its own, so a reload
+		// does not file the petition twice.
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/petition/submitted" {
+			t.Fatalf("public form: %d %q %.500s", resp.StatusCode, resp.Header.Get("Location"), text)
+		}
+		for range 2 {
+			text = visitor.page(t, "/petition/submitted", 200)
+			if !strings.Contains(text, `data-testid="number"`) || !strings.Contains(text, "2222") {
+				t.Fatalf("receipt: %.500s", text)
+			}
+		}
+		var n int
+		if err := w.DB.QueryRow(sysCtx(), `SELECT COUNT(*) FROM cases`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("%d cases after the receipt was shown twice, want 1 (%v)", n, err)
+		}
+		if resp, _ := s.login(t, nil).do(t, "GET", "/petition/submitted", "", ""); resp.StatusCode != 303 {
+			t.Errorf("a browser without the receipt: %d, want a redirect to tracking", resp.StatusCode)
 		}
 		resp, text = visitor.form(t, "/petition/new", url.Values{"unit_id": {fmt.Sprint(w.A.ID)}, "kind": {"appeal"}, "anonymous": {"on"}})
 		if resp.StatusCode != 422 || !strings.Contains(text, "实名") {

@@ -103,6 +103,11 @@ func (h *Handler) unitOptions(ctx context.Context, p *auth.Principal, scoped boo
 			return nil, err
 		}
 		for _, u := range us {
+			// A district clerk's own unit is listed first and again among
+			// the districts: once is enough.
+			if len(out) > 0 && out[0].Value == strconv.FormatInt(u.ID, 10) {
+				continue
+			}
 			out = append(out, option{strconv.FormatInt(u.ID, 10), u.Name})
 		}
 	}
@@ -253,6 +258,11 @@ type caseData struct {
 	Deadline    time.Time
 	ReviewUntil string
 	Receptions  []Reception
+	Place       string // the compound (and building) concerned, with its street and community
+	// Related is the earlier petition this one repeats, by number; its
+	// link only when the viewer may open it.
+	Related     string
+	RelatedLink bool
 }
 
 func (h *Handler) showCase(w http.ResponseWriter, r *http.Request, status int, c casework.Case, failed, problem string, errs map[string]string) {
@@ -294,6 +304,14 @@ func (h *Handler) showCase(w http.ResponseWriter, r *http.Request, status int, c
 	if cd.Receptions, err = h.S.ReceptionsOf(ctx, c.ID); err != nil {
 		casework.PageFail(w, r, err)
 		return
+	}
+	cd.Place = h.placeLabel(ctx, c.CompoundID)
+	if c.RelatedID != 0 {
+		if rc, err := h.e().Get(ctx, c.RelatedID); err == nil {
+			cd.Related, cd.RelatedLink = rc.Number, true
+		} else if rc, err := h.e().Get(auth.WithPrincipal(ctx, auth.System("petition")), c.RelatedID); err == nil {
+			cd.Related = rc.Number // another unit's: named, not opened
+		}
 	}
 	v := web.NewView(r, "petition", cd)
 	v.Title = c.Number
@@ -364,7 +382,14 @@ func (h *Handler) actPage(w http.ResponseWriter, r *http.Request) {
 	got, err := h.e().Act(r.Context(), c.ID, version, action, inputOf(r))
 	if err == nil {
 		web.SetFlash(w, web.T(l, "petition.done", web.T(l, "petition.action."+action)))
-		http.Redirect(w, r, "/petition/cases/"+strconv.FormatInt(got.ID, 10), http.StatusSeeOther)
+		back := "/petition/cases/" + strconv.FormatInt(got.ID, 10)
+		// Objecting to a transfer (or transferring out of one's own
+		// jurisdiction) hands the case to another unit: its page is no
+		// longer the actor's to see, so they go back to the ledger.
+		if _, err := h.e().Get(r.Context(), got.ID); err != nil {
+			back = "/petition"
+		}
+		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
 	var ce *casework.ConflictError
@@ -438,6 +463,7 @@ type formData struct {
 	Staff      bool
 	Named      bool // the visitor is logged in as a citizen or company
 	Map        mapPick
+	Place      placePick
 }
 
 // submissionOf reads a petition form.
@@ -449,12 +475,18 @@ func submissionOf(r *http.Request) (Submission, formData, map[string]string) {
 		Name: r.PostFormValue("name"), Phone: r.PostFormValue("phone"), Anonymous: r.PostFormValue("anonymous") == "on",
 		Address: r.PostFormValue("address")}
 	sub.UnitID, _ = strconv.ParseInt(r.PostFormValue("unit_id"), 10, 64)
-	sub.CompoundID, _ = strconv.ParseInt(r.PostFormValue("compound_id"), 10, 64)
+	compound, _ := strconv.ParseInt(r.PostFormValue("compound_id"), 10, 64)
+	building, _ := strconv.ParseInt(r.PostFormValue("building_id"), 10, 64)
+	// The case keeps the finer of the two: a building names its compound.
+	sub.CompoundID = compound
+	if building != 0 {
+		sub.CompoundID = building
+	}
 	if i := strings.IndexByte(sub.Subcategory, '/'); i >= 0 { // "category/sub" from the combined select
 		sub.Category, sub.Subcategory = sub.Subcategory[:i], sub.Subcategory[i+1:]
 	}
 	fd := formData{Sub: sub, Lat: strings.TrimSpace(r.PostFormValue("lat")), Lng: strings.TrimSpace(r.PostFormValue("lng")),
-		Received: r.PostFormValue("received_on")}
+		Received: r.PostFormValue("received_on"), Place: placePick{Compound: compound, Building: building}}
 	if fd.Lat != "" || fd.Lng != "" {
 		lat, err1 := strconv.ParseFloat(fd.Lat, 64)
 		lng, err2 := strconv.ParseFloat(fd.Lng, 64)
@@ -486,6 +518,9 @@ func (h *Handler) fillForm(ctx context.Context, r *http.Request, fd *formData, s
 	fd.Named = p.Role.IsPublic()
 	fd.Map = h.mapPickFor(ctx, p, staff)
 	var err error
+	if fd.Place, err = h.places(ctx, p, fd.Sub.UnitID, fd.Place.Compound, fd.Place.Building, staff); err != nil {
+		return err
+	}
 	fd.Units, err = h.unitOptions(ctx, p, staff)
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"anju/internal/casework"
 	"anju/internal/platform/auth"
@@ -19,6 +20,8 @@ func (h *Handler) publicRoutes() []web.Route {
 	return []web.Route{
 		{Pattern: "GET /petition/new", Access: web.Public, Handler: h.newPage},
 		{Pattern: "POST /petition/new", Access: web.Public, Handler: h.newSubmit, MaxBody: maxPublicFiles*casework.MaxAttachment + 256<<10},
+		{Pattern: "GET /petition/places", Access: web.Public, Handler: h.placesFragment},
+		{Pattern: "GET /petition/submitted", Access: web.Public, Handler: h.submittedPage},
 		{Pattern: "GET /petition/track", Access: web.Public, Handler: h.trackPage},
 		{Pattern: "POST /petition/track", Access: web.Public, Handler: h.trackPost},
 		{Pattern: "POST /petition/track/act", Access: web.Public, Handler: h.trackAct},
@@ -75,7 +78,13 @@ func (h *Handler) newSubmit(w http.ResponseWriter, r *http.Request) {
 					n++
 				}
 			}
-			render(w, r, http.StatusCreated, "submitted", "petition.submitted.title", submittedData{R: receiptOf(c), Files: n}, nil)
+			// Post/redirect/get: reloading the receipt must not file the
+			// petition again. The receipt's number and check code go to
+			// the receipt page in a short-lived cookie of that page only,
+			// not in its address (which browsers keep in their history).
+			http.SetCookie(w, &http.Cookie{Name: receiptCookie, Value: c.Number + "." + c.CheckCode + "." + strconv.Itoa(n),
+				Path: "/petition/submitted", MaxAge: receiptCookieAge, HttpOnly: true, Secure: web.CookieSecure, SameSite: http.SameSiteLaxMode})
+			http.Redirect(w, r, "/petition/submitted", http.StatusSeeOther)
 			return
 		}
 		m, ok := formErrors(l, err)
@@ -90,6 +99,35 @@ func (h *Handler) newSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	render(w, r, http.StatusUnprocessableEntity, "new", "petition.new.title", fd, errs)
+}
+
+// The receipt cookie (number.check.files) lives half an hour: long enough
+// to note the number down, reload or come back to the tab.
+const (
+	receiptCookie    = "petition_receipt"
+	receiptCookieAge = 1800
+)
+
+// submittedPage shows the receipt of the petition just filed from this
+// browser; without one it sends the visitor to the tracking page.
+func (h *Handler) submittedPage(w http.ResponseWriter, r *http.Request) {
+	ck, err := r.Cookie(receiptCookie)
+	parts := []string{}
+	if err == nil {
+		parts = strings.Split(ck.Value, ".")
+	}
+	if len(parts) != 3 {
+		http.Redirect(w, r, "/petition/track", http.StatusSeeOther)
+		return
+	}
+	c, _, err := h.S.Track(r.Context(), parts[0], parts[1])
+	if err != nil {
+		http.SetCookie(w, &http.Cookie{Name: receiptCookie, Path: "/petition/submitted", MaxAge: -1})
+		http.Redirect(w, r, "/petition/track", http.StatusSeeOther)
+		return
+	}
+	n, _ := strconv.Atoi(parts[2])
+	render(w, r, http.StatusOK, "submitted", "petition.submitted.title", submittedData{R: receiptOf(c), Files: n}, nil)
 }
 
 type fileUpload struct {

@@ -1,0 +1,133 @@
+package petition_test
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"anju/internal/petition"
+	"anju/internal/platform/auth"
+	"anju/internal/platform/db"
+	"anju/internal/platform/org"
+)
+
+// The forms' compound and building selects: the district's compounds come
+// by street, a compound's buildings follow it, and the case page names the
+// building with its compound.
+func TestPagesPlacePick(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		var building org.Unit
+		err := w.DB.Tx(sysCtx(), func(tx *db.Tx) error {
+			var err error
+			building, err = w.S.Org.Create(sysCtx(), tx, auth.System("test"),
+				org.Unit{ParentID: w.CompoundA.ID, Kind: org.Building, Code: "CA1111", Name: "3幢"})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newServer(t, w)
+		visitor, staff := s.login(t, nil), s.login(t, w.StaffA)
+
+		// No district yet: nothing to choose.
+		frag := visitor.page(t, "/petition/places", 200)
+		if !strings.Contains(frag, `id="place-pick"`) || strings.Contains(frag, "甲花园") || !strings.Contains(frag, "请先选择区") {
+			t.Fatalf("places without a district: %.600s", frag)
+		}
+		// District A: its two compounds under its street, none of B's.
+		frag = visitor.page(t, fmt.Sprintf("/petition/places?unit_id=%d", w.A.ID), 200)
+		if !strings.Contains(frag, `<optgroup label="甲街道">`) || !strings.Contains(frag, "甲花园") ||
+			!strings.Contains(frag, "甲新村") || strings.Contains(frag, "乙家园") || strings.Contains(frag, "3幢") {
+			t.Fatalf("places of district A: %.800s", frag)
+		}
+		// The compound chosen: its building is offered and the compound stays chosen.
+		frag = visitor.page(t, fmt.Sprintf("/petition/places?unit_id=%d&compound_id=%d", w.A.ID, w.CompoundA.ID), 200)
+		if !strings.Contains(frag, fmt.Sprintf(`<option value="%d" selected>甲花园`, w.CompoundA.ID)) ||
+			!strings.Contains(frag, fmt.Sprintf(`<option value="%d">3幢`, building.ID)) {
+			t.Fatalf("places of compound A: %.800s", frag)
+		}
+		// Another district's compound with district A: dropped, no buildings.
+		frag = visitor.page(t, fmt.Sprintf("/petition/places?unit_id=%d&compound_id=%d", w.A.ID, w.CompoundB.ID), 200)
+		if strings.Contains(frag, "selected") || strings.Contains(frag, "3幢") {
+			t.Fatalf("a compound of another district: %.800s", frag)
+		}
+		// A street is not a district: the public may not list by it.
+		frag = visitor.page(t, fmt.Sprintf("/petition/places?unit_id=%d", w.StreetA.ID), 200)
+		if strings.Contains(frag, "甲花园") {
+			t.Fatalf("the public listed a street's compounds")
+		}
+		// Staff: their own unit's compounds by default, none outside it.
+		frag = staff.page(t, "/petition/places", 200)
+		if !strings.Contains(frag, "甲花园") {
+			t.Fatalf("staff places: %.600s", frag)
+		}
+		frag = staff.page(t, fmt.Sprintf("/petition/places?unit_id=%d", w.B.ID), 200)
+		if strings.Contains(frag, "乙家园") {
+			t.Fatalf("district A's staff listed district B's compounds")
+		}
+		// The entry form shows the block with the clerk's compounds, and
+		// lists the clerk's own district once.
+		entry := staff.page(t, "/petition/entry", 200)
+		if !strings.Contains(entry, `data-testid="place-pick"`) || !strings.Contains(entry, "甲花园") {
+			t.Fatalf("entry form without the place pick")
+		}
+		if n := strings.Count(entry, fmt.Sprintf(`<option value="%d"`, w.A.ID)); n != 1 {
+			t.Errorf("the clerk's district is offered %d times, want once", n)
+		}
+
+		// A staff entry naming the building: the case keeps the building,
+		// and its page names it with the compound.
+		resp, _ := staff.form(t, "/petition/entry", url.Values{"channel": {"call"}, "kind": {"complaint"},
+			"subcategory": {"property_management/service"}, "title": {"楼道灯坏了"}, "body": {"三幢楼道灯坏了一个月"},
+			"name": {"王五"}, "phone": {"13512345678"}, "compound_id": {fmt.Sprint(w.CompoundA.ID)},
+			"building_id": {fmt.Sprint(building.ID)}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("entry with a building: %d", resp.StatusCode)
+		}
+		page := staff.page(t, resp.Header.Get("Location"), 200)
+		if !strings.Contains(page, `data-testid="place"`) || !strings.Contains(page, "甲花园 › 3幢") {
+			t.Fatalf("case page without its building: %.2000s", page)
+		}
+		// The public form with a district's compound and errors elsewhere:
+		// it comes back with the compound still chosen.
+		resp, text := visitor.form(t, "/petition/new", url.Values{"unit_id": {fmt.Sprint(w.A.ID)}, "kind": {"complaint"},
+			"compound_id": {fmt.Sprint(w.Compound2A.ID)}})
+		if resp.StatusCode != 422 || !strings.Contains(text, fmt.Sprintf(`<option value="%d" selected>甲新村`, w.Compound2A.ID)) {
+			t.Fatalf("the form lost its compound: %d", resp.StatusCode)
+		}
+	})
+}
+
+// A saved filter's link carries its whole query: clicking it filters.
+func TestPagesSavedFilterLink(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		s := newServer(t, w)
+		staff := s.login(t, w.StaffA)
+		w.submit(t, func(s *petition.Submission) { s.Title = "电梯停运" })
+		w.submit(t, func(s *petition.Submission) {
+			s.Title = "外墙渗水"
+			s.Category, s.Subcategory = "construction_quality", "leak"
+		})
+		resp, _ := staff.form(t, "/casework/saved-filters", url.Values{"type": {"petition"}, "name": {"质量类"},
+			"query": {"category=construction_quality&sort=-received"}, "back": {"/petition"}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("save filter: %d", resp.StatusCode)
+		}
+		list := staff.page(t, "/petition", 200)
+		i := strings.Index(list, ">质量类</a>")
+		if i < 0 {
+			t.Fatalf("the saved filter is not listed")
+		}
+		j := strings.LastIndex(list[:i], `href="`)
+		href := strings.ReplaceAll(list[j+len(`href="`):strings.Index(list[j+len(`href="`):], `"`)+j+len(`href="`)], "&amp;", "&")
+		u, err := url.Parse(href)
+		if err != nil || u.Path != "/petition" || u.Query().Get("category") != "construction_quality" || u.Query().Get("sort") != "-received" {
+			t.Fatalf("saved filter link %q", href)
+		}
+		filtered := staff.page(t, href, 200)
+		if n := strings.Count(filtered, "data-number="); n != 1 || !strings.Contains(filtered, "外墙渗水") {
+			t.Fatalf("the saved filter's page shows %d rows", n)
+		}
+	})
+}
