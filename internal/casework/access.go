@@ -234,14 +234,64 @@ func (e *Engine) AllowedNames(ctx context.Context, c *Case) []string {
 	return out
 }
 
-// effectPossible hides transitions whose generic effect cannot apply now
-// (no pending transfer to accept, a transfer already pending, …).
+// effectPossible tells whether tr's generic effect can apply to c now (no
+// pending transfer to accept, a transfer already pending, the extensions
+// used up, …). Allowed hides what it refuses and Act refuses it with
+// whyNot's words, so what is offered and what is taken cannot differ.
 func (e *Engine) effectPossible(tr *Transition, c *Case) bool {
+	return e.whyNot(tr, c) == nil
+}
+
+// whyNot is the reason tr's effect cannot apply to c now, or nil.
+func (e *Engine) whyNot(tr *Transition, c *Case) *StateError {
+	no := func(code, zh, en string) *StateError {
+		return &StateError{Current: *c, Action: tr.Name, Code: code, Zh: zh, En: en}
+	}
 	switch tr.Effect {
 	case EffectAcceptTransfer, EffectObjectTransfer:
-		return c.PendingUnitID != 0
-	case EffectTransfer:
-		return c.PendingUnitID == 0
+		if c.PendingUnitID == 0 {
+			return no("state", "没有待接收的转办", "no transfer is waiting")
+		}
+		return nil
 	}
-	return true
+	if c.PendingUnitID != 0 && !recordOnly(tr) {
+		return no("transfer_pending", "案件已转办，待接收单位接收或退回后才能办理", "the case waits for the receiving unit to accept or object to its transfer")
+	}
+	if tr.Effect == EffectExtend {
+		if t, ok := e.Type(c.Type); !ok || extensionsUsed(c) >= t.Extension.Times {
+			return no("already", "延期次数已用完", "the period was already extended as often as allowed")
+		}
+	}
+	return nil
+}
+
+// recordOnly tells whether tr leaves the state, the handling unit and the
+// deadlines of a case as they are, so it may be taken while a transfer
+// waits. Until the receiver answers, the case is in neither unit's hands: a
+// step that moved it (accepting, declining, assigning, replying, extending,
+// transferring again) would leave the receiver's answer, or the sweeper's
+// deemed acceptance, to apply to a case that is no longer the one sent.
+// What stays possible only adds to the record: supervision by a higher
+// level (it marks the case and tells the handlers) and steps with no
+// effect, target state, period or hook (recording a contact with the party,
+// which stops only the first-contact clock, whoever handles the case next).
+// A hook could change anything, so a step with one is held back. Notes
+// (Engine.Note) and attachments are not transitions and are never held up.
+func recordOnly(tr *Transition) bool {
+	if tr.Effect != EffectNone && tr.Effect != EffectSupervise {
+		return false
+	}
+	return tr.To == "" && tr.Final == nil && tr.Apply == nil
+}
+
+// extensionsUsed is how often c's period was extended (EffectExtend counts
+// them in the case's data).
+func extensionsUsed(c *Case) int {
+	switch n := c.Data["extensions"].(type) {
+	case float64: // as read back from JSON
+		return int(n)
+	case int:
+		return n
+	}
+	return 0
 }

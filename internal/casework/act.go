@@ -131,9 +131,12 @@ func (e *Engine) Act(ctx context.Context, id int64, version int, action string, 
 		if version != c.Version {
 			return &ConflictError{Current: c, Allowed: e.AllowedNames(ctx, &c)}
 		}
-		if !t.from(tr, c.State) || !e.effectPossible(tr, &c) {
+		if !t.from(tr, c.State) {
 			return &StateError{Current: c, Action: action, Code: "state",
 				Zh: "案件当前状态不能进行此操作", En: "not possible in the case's current state"}
+		}
+		if se := e.whyNot(tr, &c); se != nil {
+			return se
 		}
 		in = trimInput(in)
 		if err := checkRequired(tr, in); err != nil {
@@ -341,11 +344,7 @@ func (e *Engine) effect(s *Step) error {
 		s.Notify(Notice{Kind: "supervised", Audience: AudienceStaff, UserID: c.AssigneeID, UnitID: c.OrgUnitID, OrgPath: c.OrgPath,
 			DepartmentID: c.DepartmentID, Text: fmt.Sprintf("案件 %s「%s」被督办：%s", c.Number, c.Title, in.Text)})
 	case EffectExtend:
-		ext := s.Type.Extension
-		n, _ := c.Data["extensions"].(float64)
-		if int(n) >= ext.Times {
-			return s.Refuse("already", "延期次数已用完", "the period was already extended as often as allowed")
-		}
+		ext := s.Type.Extension // whyNot refused it once the extensions are used
 		if in.Days > ext.Max.N {
 			return FieldErrors{Invalid("days", "too_many", fmt.Sprintf("最多延期%d日", ext.Max.N), fmt.Sprintf("at most %d days", ext.Max.N))}
 		}
@@ -372,7 +371,7 @@ func (e *Engine) effect(s *Step) error {
 			c.StageDueAt = c.FinalDueAt
 		}
 		c.Flags |= FlagExtended
-		c.SetData("extensions", n+1)
+		c.SetData("extensions", float64(extensionsUsed(c)+1))
 		s.Event.Data["days"], s.Event.Data["approver"], s.Event.Data["reason"] = in.Days, in.Approver, in.Reason
 		s.Event.Data["from"], s.Event.Data["to"] = old, c.FinalDueAt
 	}
