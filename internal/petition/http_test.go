@@ -271,6 +271,19 @@ func TestPagesAndExport(t *testing.T) {
 		if p := staff.page(t, fmt.Sprintf("/petition/cases/%d", id), 200); !strings.Contains(p, "王局长") {
 			t.Error("the reception is not on the case")
 		}
+		// The ledger of receptions names the petitions it took up, linked.
+		if p := leader.page(t, "/petition/receptions", 200); !strings.Contains(p, fmt.Sprintf(`<a href="/petition/cases/%d">%s</a>`, id, cs[0].Number)) {
+			t.Error("the receptions page does not link the petition taken up")
+		}
+		// A home visit is labelled as one on the case's timeline.
+		resp, text = leader.form(t, "/petition/receptions", url.Values{"kind": {"visit"}, "held_on": {"2026-03-01"},
+			"leader_name": {"李局长"}, "cases": {cs[0].Number}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("home visit: %d %.300s", resp.StatusCode, text)
+		}
+		if p := staff.page(t, fmt.Sprintf("/petition/cases/%d", id), 200); !strings.Contains(p, "· 领导下访") {
+			t.Error("the home visit is not labelled 领导下访 on the case")
+		}
 		// Receptions link only petitions of the recorder's jurisdiction.
 		staffB := s.login(t, w.StaffB)
 		resp, text = staffB.do(t, "POST", "/api/v1/petition/receptions", "", `{"kind":"visit","held_on":"2026-03-01","leader_name":"乙区长","cases":["`+cs[0].Number+`"]}`)

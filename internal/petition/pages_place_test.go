@@ -131,3 +131,46 @@ func TestPagesSavedFilterLink(t *testing.T) {
 		}
 	})
 }
+
+// The petitioner downloads the case's public files from the tracking page
+// with the number and check code; private files and other cases' stay shut.
+func TestTrackFiles(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		s := newServer(t, w)
+		c := w.submit(t)
+		other := w.submit(t, func(s *petition.Submission) { s.Phone = "13700009999" })
+		pdf := []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+		reply, err := w.E.Attach(as(w.StaffA), c.ID, "答复意见书.pdf", pdf, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		private, err := w.E.Attach(as(w.StaffA), c.ID, "内部材料.pdf", pdf, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		foreign, err := w.E.Attach(as(w.StaffA), other.ID, "别人的.pdf", pdf, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		visitor := s.login(t, nil)
+		_, page := visitor.form(t, "/petition/track", url.Values{"number": {c.Number}, "check": {c.CheckCode}})
+		if !strings.Contains(page, `data-testid="track-files"`) || !strings.Contains(page, "答复意见书.pdf") || strings.Contains(page, "内部材料") {
+			t.Fatalf("tracking page files: %.3000s", page)
+		}
+		get := func(check string, id int64) (int, string) {
+			resp, body := visitor.form(t, "/petition/track/file", url.Values{"number": {c.Number}, "check": {check}, "file": {fmt.Sprint(id)}})
+			return resp.StatusCode, body
+		}
+		if code, body := get(c.CheckCode, reply.ID); code != 200 || body != string(pdf) {
+			t.Fatalf("download: %d %.200q", code, body)
+		}
+		for name, id := range map[string]int64{"private": private.ID, "another case's": foreign.ID} {
+			if code, _ := get(c.CheckCode, id); code != 404 {
+				t.Errorf("%s file: %d, want 404", name, code)
+			}
+		}
+		if code, _ := get("0000", reply.ID); code != 404 {
+			t.Errorf("wrong check code: %d, want 404", code)
+		}
+	})
+}

@@ -25,6 +25,7 @@ func (h *Handler) publicRoutes() []web.Route {
 		{Pattern: "GET /petition/track", Access: web.Public, Handler: h.trackPage},
 		{Pattern: "POST /petition/track", Access: web.Public, Handler: h.trackPost},
 		{Pattern: "POST /petition/track/act", Access: web.Public, Handler: h.trackAct},
+		{Pattern: "POST /petition/track/file", Access: web.Public, Handler: h.trackFile},
 		{Pattern: "GET /petition/mine", Access: web.Roles(auth.Citizen, auth.Company), Handler: h.minePage},
 	}
 }
@@ -238,6 +239,31 @@ func (h *Handler) trackFailed(w http.ResponseWriter, r *http.Request, number str
 	default:
 		casework.PageFail(w, r, err)
 	}
+}
+
+// trackFile downloads a public attachment of the petition for its
+// petitioner. It is a POST so the check code stays out of addresses.
+func (h *Handler) trackFile(w http.ResponseWriter, r *http.Request) {
+	number := r.PostFormValue("number")
+	c, ctx, err := h.S.Track(r.Context(), number, r.PostFormValue("check"))
+	if err != nil {
+		h.trackFailed(w, r, number, err)
+		return
+	}
+	id, _ := strconv.ParseInt(r.PostFormValue("file"), 10, 64)
+	a, data, err := h.e().AttachmentContent(ctx, id)
+	if err == nil && (a.CaseID != c.ID || !a.Public) {
+		err = errNotFound
+	}
+	if err != nil {
+		casework.PageFail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", a.ContentType)
+	w.Header().Set("Content-Disposition", contentDisposition(a.Name))
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, _ = w.Write(data)
 }
 
 func (h *Handler) trackAct(w http.ResponseWriter, r *http.Request) {

@@ -34,7 +34,8 @@ type Reception struct {
 	OrgUnitID  int64     `json:"org_unit_id"`
 	UnitName   string    `json:"unit_name,omitempty"`
 	Notes      string    `json:"notes"`
-	Cases      []string  `json:"cases" doc:"numbers of the petitions taken up (in the single reception's view)"`
+	Cases      []string  `json:"cases" doc:"numbers of the petitions taken up"`
+	CaseIDs    []int64   `json:"-"` // beside Cases, for the page's links
 	CaseCount  int       `json:"case_count"`
 	CreatedAt  time.Time `json:"created_at"`
 }
@@ -128,13 +129,16 @@ func (s *Service) RecordReception(ctx context.Context, nr NewReception) (Recepti
 		if _, err := s.DB.Exec(ctx, `INSERT INTO petition_reception_cases (reception_id, case_id) VALUES (?, ?)`, rec.ID, id); err != nil {
 			return Reception{}, err
 		}
-		if _, err := s.E.Note(ctx, id, "reception", fmt.Sprintf("%s：%s于%s%s", what, rec.LeaderName, rec.HeldOn, placeText(rec.Place)),
+		if _, err := s.E.Note(ctx, id, eventKind[rec.Kind], fmt.Sprintf("%s：%s于%s%s", what, rec.LeaderName, rec.HeldOn, placeText(rec.Place)),
 			true, map[string]any{"reception_id": rec.ID, "kind": rec.Kind}); err != nil {
 			return Reception{}, err
 		}
 	}
 	return s.Reception(ctx, rec.ID)
 }
+
+// eventKind is the timeline entry a reception leaves on its cases.
+var eventKind = map[string]string{ReceptionDay: "reception", HomeVisit: "home_visit"}
 
 func placeText(p string) string {
 	if p == "" {
@@ -204,7 +208,39 @@ func (s *Service) Receptions(ctx context.Context, limit, offset int) ([]Receptio
 		r.Cases, r.CaseCount = []string{}, n
 		out = append(out, r)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	return out, total, s.receptionCases(ctx, out)
+}
+
+// receptionCases fills the numbers of the cases each reception took up.
+func (s *Service) receptionCases(ctx context.Context, rs []Reception) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	at := map[int64]int{}
+	args := make([]any, len(rs))
+	for i, r := range rs {
+		at[r.ID], args[i] = i, r.ID
+	}
+	rows, err := s.DB.Query(ctx, `SELECT rc.reception_id, c.id, c.number FROM petition_reception_cases rc JOIN cases c ON c.id = rc.case_id
+		WHERE rc.reception_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(rs)), ", ")+`) ORDER BY c.number`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rid, cid int64
+		var n string
+		if err := rows.Scan(&rid, &cid, &n); err != nil {
+			return err
+		}
+		r := &rs[at[rid]]
+		r.Cases, r.CaseIDs = append(r.Cases, n), append(r.CaseIDs, cid)
+	}
+	return rows.Err()
 }
 
 // ReceptionsOf lists the receptions that took up case id.

@@ -105,6 +105,18 @@ type PublicCase struct {
 	// Actions are what the petitioner may do now: rate, request_review, request_rereview.
 	Actions  []string      `json:"actions"`
 	Timeline []PublicEvent `json:"timeline"`
+	// Files are the case's public attachments: the petitioner's own and
+	// what the handlers chose to show (a reply letter, a photo of the fix).
+	Files []PublicFile `json:"files"`
+}
+
+// PublicFile is a public attachment as the petitioner sees it; the
+// tracking page downloads it by POST with the number and check code.
+type PublicFile struct {
+	ID   int64     `json:"id"`
+	Name string    `json:"name"`
+	Size int64     `json:"size"`
+	At   time.Time `json:"at"`
 }
 
 // PublicEvent is one public timeline entry.
@@ -151,6 +163,16 @@ func (s *Service) Public(ctx context.Context, c casework.Case, label func(state 
 	}
 	for _, ev := range evs {
 		pc.Timeline = append(pc.Timeline, PublicEvent{At: ev.At, Kind: ev.Kind, Text: ev.Text})
+	}
+	files, err := s.E.Attachments(ctx, c.ID)
+	if err != nil {
+		return PublicCase{}, err
+	}
+	pc.Files = []PublicFile{}
+	for _, f := range files {
+		if f.Public {
+			pc.Files = append(pc.Files, PublicFile{ID: f.ID, Name: f.Name, Size: f.Size, At: f.CreatedAt})
+		}
 	}
 	return pc, nil
 }
