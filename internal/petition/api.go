@@ -47,7 +47,8 @@ func (h *Handler) apiRoutes() []web.Route {
 		{Pattern: "POST /api/v1/petition/submissions", Access: web.Public, Handler: h.submitAPI, Doc: &web.APIDoc{
 			Summary: "File a petition", Tag: tag, Request: Submission{}, Response: Receipt{}, Status: http.StatusCreated,
 			Description: "The public file by the web channel (anonymously or logged in); staff enter calls, letters and visits; " +
-				"machine tokens with data.push transfer from the 12345 hotline (channel hotline, external_ref idempotent). " +
+				"machine tokens with petition:intake (or the older data.push) transfer from the 12345 hotline or an Open311 " +
+				"gateway (channel hotline or open311, external_ref idempotent). " +
 				"The number is returned only after the petition is committed.",
 			Errors: []int{403, 409, 422, 503}}},
 		{Pattern: "GET /api/v1/petition/cases", Access: staffOrLeader, Handler: h.listAPI, Doc: &web.APIDoc{
@@ -58,8 +59,12 @@ func (h *Handler) apiRoutes() []web.Route {
 		{Pattern: "POST /api/v1/petition/cases/{id}/actions", Access: staffOrLeader, Resource: "case", Handler: h.actAPI, Doc: &web.APIDoc{
 			Summary: "Take an action on a petition (accept, reply, transfer, supervise, extend …)", Tag: tag,
 			Description: "Send the version you read. If someone acted first the answer is 409 with the current case " +
-				"(`case`) and the actions now allowed (`allowed`).",
-			Request: ActionRequest{}, Response: CaseDetail{}, Errors: []int{409, 422, 503}}},
+				"(`case`) and the actions now allowed (`allowed`). On success the answer is `outcome` (what was done, the " +
+				"number, the new state, the unit handling the case) with, as a GET would show it, the case, its timeline, " +
+				"files and allowed actions. An action can put the case out of the caller's reach — objecting to a transfer " +
+				"sends it back to the unit that sent it; staff limited to a department assigning it to another one: then " +
+				"`outcome.readable` is false and only `outcome` is answered (still 200; reading the case would be 404).",
+			Request: ActionRequest{}, Response: ActionResult{}, Errors: []int{409, 422, 503}}},
 		{Pattern: "POST /api/v1/petition/cases/{id}/notes", Access: staffOrLeader, Resource: "case", Handler: h.noteAPI, Doc: &web.APIDoc{
 			Summary: "Add a note (comment, record of a call) to a petition's timeline", Tag: tag, Request: NoteRequest{},
 			Response: casework.Event{}, Status: http.StatusCreated, Errors: []int{422}}},
@@ -136,6 +141,30 @@ type CaseDetail struct {
 	Allowed     []string              `json:"allowed" doc:"actions the caller may take now"`
 	Timeline    []casework.Event      `json:"timeline"`
 	Attachments []casework.Attachment `json:"attachments"`
+}
+
+// ActionResult answers an action: its outcome and, while the caller can
+// still read the case, the case as a GET shows it (CaseDetail's fields, at
+// the top level as before). When the action put the case out of the
+// caller's reach only the outcome is given: the details are no longer
+// theirs to see, yet the action succeeded, so it is not a 404.
+type ActionResult struct {
+	*CaseDetail
+	Outcome ActionOutcome `json:"outcome"`
+}
+
+// ActionOutcome is what an action did, in terms the caller may see even
+// when the case is no longer theirs: nothing they did not already know
+// but its new state.
+type ActionOutcome struct {
+	Action     string `json:"action"`
+	CaseID     int64  `json:"case_id"`
+	Number     string `json:"number"`
+	State      string `json:"state"`
+	StateLabel string `json:"state_label"`
+	Unit       string `json:"unit" doc:"the unit handling the case now (after an objection to a transfer: the unit that sent it)"`
+	Readable   bool   `json:"readable" doc:"false: the action put the case out of your reach; case, timeline, attachments and allowed are left out"`
+	Message    string `json:"message"`
 }
 
 // ActionRequest is one command on a petition.
@@ -293,17 +322,59 @@ func (h *Handler) actAPI(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, casework.FieldErrors{casework.Invalid("version", "required", "请提供读取时的版本号", "send the version you read")})
 		return
 	}
-	c, err := h.e().Act(r.Context(), c.ID, req.Version, req.Action, req.Input)
+	got, err := h.e().Act(r.Context(), c.ID, req.Version, req.Action, req.Input)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	d, err := h.detail(r, c)
+	l := web.LangOf(r)
+	// Read it again as the caller: the action may have put it out of their
+	// reach (an objection clears the pending transfer that let the receiver
+	// see it), and the names it shows may have changed.
+	cur, err := h.e().Get(r.Context(), got.ID)
+	if errors.Is(err, errNotFound) {
+		web.WriteJSON(w, http.StatusOK, ActionResult{Outcome: h.lostOutcome(r, l, req.Action, got)})
+		return
+	}
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	web.WriteJSON(w, http.StatusOK, d)
+	d, err := h.detail(r, cur)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, ActionResult{CaseDetail: &d, Outcome: ActionOutcome{Action: req.Action, CaseID: cur.ID,
+		Number: cur.Number, State: cur.State, StateLabel: stateLabel(l, cur.State), Unit: cur.UnitName, Readable: true,
+		Message: web.T(l, "petition.done", web.T(l, "petition.action."+req.Action))}})
+}
+
+// lostOutcome is the outcome of an action after which the caller can no
+// longer read case c (as the action wrote it): the number and state they
+// acted on, and which unit has the case now — after an objection, the
+// sender, whom the transfer notice already named to them.
+func (h *Handler) lostOutcome(r *http.Request, l web.Lang, action string, c casework.Case) ActionOutcome {
+	unit := c.UnitName
+	// The name was read before the action; read it afresh (without the
+	// caller's scope, for this one name) in case the action moved the case.
+	if now, err := h.e().ByNumber(r.Context(), c.Number); err == nil {
+		unit = now.UnitName
+	}
+	done := web.T(l, "petition.done", web.T(l, "petition.action."+action))
+	var msg string
+	switch {
+	case action == "object_transfer" && l == web.EN:
+		msg = done + ". The case went back to " + unit + ", which sent it; you can no longer see it."
+	case action == "object_transfer":
+		msg = done + "，案件回到" + unit + "办理，您已不能查看该案件。"
+	case l == web.EN:
+		msg = done + ". " + unit + " handles the case now; you can no longer see it."
+	default:
+		msg = done + "，该案件现由" + unit + "办理，您已不能查看该案件。"
+	}
+	return ActionOutcome{Action: action, CaseID: c.ID, Number: c.Number, State: c.State, StateLabel: stateLabel(l, c.State),
+		Unit: unit, Readable: false, Message: msg}
 }
 
 func (h *Handler) noteAPI(w http.ResponseWriter, r *http.Request) {

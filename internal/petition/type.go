@@ -3,6 +3,7 @@ package petition
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"anju/internal/casework"
@@ -306,9 +307,84 @@ func (s *Service) checkReviewWindow(st *casework.Step) error {
 func (s *Service) onReviewRequested(st *casework.Step) error {
 	st.Case.SetData("review_requested_at", st.Now.Format(time.RFC3339))
 	st.Event.Text = "申请复查：" + st.Input.Reason
-	st.Notify(casework.Notice{Kind: "review_requested", Audience: casework.AudienceStaff, UnitID: st.Case.OrgUnitID,
-		Text: fmt.Sprintf("信访事项 %s 申请复查，请上级机关于%s前作出复查意见", st.Case.Number, s.day(st.Case.StageDueAt))})
+	due := s.day(st.Case.StageDueAt)
+	return s.tellDeciders(st, "decide_review", "review_requested",
+		fmt.Sprintf("信访事项 %s 申请复查，请于%s前作出复查意见", st.Case.Number, due),
+		fmt.Sprintf("信访事项 %s 已申请复查，由上级机关于%s前作出复查意见（供知悉）", st.Case.Number, due))
+}
+
+// tellDeciders queues the notice that the case waits for transition
+// decide: to the staff who may take it, found by the transition's own scope
+// rule — so a change of who decides changes who is told — and, for
+// information, to the handling unit if it is not among them.
+//
+// ScopeHigher is met by staff of any unit above the handling one; the
+// nearest is told (the 上一级 that 信访工作条例 has review and re-review
+// decided by), in the type's office department: the petition office sees
+// every petition whatever its department, and staff limited to no
+// department see every notice of their unit. ScopeHandler and
+// ScopeReceiver name the handling unit and the unit a transfer waits at.
+// A case handled at the top of the tree has no unit above it: then only the
+// handling unit is told.
+func (s *Service) tellDeciders(st *casework.Step, decide, kind, text, info string) error {
+	tr, ok := st.Type.Transition(decide)
+	if !ok {
+		return fmt.Errorf("petition: no transition %q", decide)
+	}
+	c := st.Case
+	told := map[int64]bool{}
+	tell := func(unit int64, path string, dept int64, text string) {
+		if unit == 0 || told[unit] {
+			return
+		}
+		told[unit] = true
+		st.Notify(casework.Notice{Kind: kind, Audience: casework.AudienceStaff, UnitID: unit, OrgPath: path, DepartmentID: dept, Text: text})
+	}
+	for _, sc := range tr.Scopes {
+		switch sc {
+		case casework.ScopeHigher:
+			unit, path := parentUnit(c.OrgPath)
+			if unit == 0 {
+				continue
+			}
+			office, err := s.officeDepartment(st)
+			if err != nil {
+				return err
+			}
+			tell(unit, path, office, text)
+		case casework.ScopeHandler:
+			tell(c.OrgUnitID, c.OrgPath, c.DepartmentID, text)
+		case casework.ScopeReceiver:
+			tell(c.PendingUnitID, c.PendingPath, c.PendingDepartmentID, text)
+		}
+	}
+	tell(c.OrgUnitID, c.OrgPath, c.DepartmentID, info)
 	return nil
+}
+
+// parentUnit is the unit directly above the unit at path ("/1/7/42/" → 7,
+// "/1/7/"), or 0 for the top of the tree.
+func parentUnit(path string) (int64, string) {
+	ids := strings.Split(strings.Trim(path, "/"), "/")
+	if len(ids) < 2 {
+		return 0, ""
+	}
+	return atoi(ids[len(ids)-2]), "/" + strings.Join(ids[:len(ids)-1], "/") + "/"
+}
+
+// officeDepartment is the id of the type's office department (the petition
+// office), or 0 if it was not created: then the notice is for the whole
+// unit. Read in the step's transaction.
+func (s *Service) officeDepartment(st *casework.Step) (int64, error) {
+	if st.Type.OfficeDepartment == "" {
+		return 0, nil
+	}
+	var id int64
+	err := st.Tx.QueryRow(st.Ctx, `SELECT id FROM departments WHERE code = ?`, st.Type.OfficeDepartment).Scan(&id)
+	if isNoRows(err) {
+		return 0, nil
+	}
+	return id, err
 }
 
 func (s *Service) onReviewDecided(st *casework.Step) error {
@@ -333,9 +409,10 @@ func (s *Service) checkRereviewWindow(st *casework.Step) error {
 
 func (s *Service) onRereviewRequested(st *casework.Step) error {
 	st.Event.Text = "申请复核：" + st.Input.Reason
-	st.Notify(casework.Notice{Kind: "review_requested", Audience: casework.AudienceStaff, UnitID: st.Case.OrgUnitID,
-		Text: fmt.Sprintf("信访事项 %s 申请复核，请于%s前作出复核意见", st.Case.Number, s.day(st.Case.StageDueAt))})
-	return nil
+	due := s.day(st.Case.StageDueAt)
+	return s.tellDeciders(st, "decide_rereview", "review_requested",
+		fmt.Sprintf("信访事项 %s 申请复核，请于%s前作出复核意见", st.Case.Number, due),
+		fmt.Sprintf("信访事项 %s 已申请复核，由上级机关于%s前作出复核意见（供知悉）", st.Case.Number, due))
 }
 
 func (s *Service) onRereviewDecided(st *casework.Step) error {
