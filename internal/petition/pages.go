@@ -30,7 +30,7 @@ func init() { web.MustMessages(messageFiles) }
 var handleCase = web.Allowed(auth.ActHandleCase)
 
 func (h *Handler) pageRoutes() []web.Route {
-	return []web.Route{
+	return append(h.settingsRoutes(), []web.Route{
 		{Pattern: "GET /petition", Access: staffOrLeader, Handler: h.ledgerPage},
 		{Pattern: "GET /petition/board", Access: staffOrLeader, Handler: h.boardPage},
 		{Pattern: "GET /petition/entry", Access: handleCase, Handler: h.entryPage},
@@ -40,7 +40,7 @@ func (h *Handler) pageRoutes() []web.Route {
 		{Pattern: "POST /petition/cases/{id}/note", Access: staffOrLeader, Resource: "case", Handler: h.notePage},
 		{Pattern: "POST /petition/cases/{id}/attach", Access: staffOrLeader, Resource: "case",
 			MaxBody: casework.MaxAttachment + 64<<10, Handler: h.attachPage},
-	}
+	}...)
 }
 
 // render shows a petition page.
@@ -130,6 +130,7 @@ type ledgerData struct {
 	Flags      []option
 	Sorts      []option
 	Saved      []casework.SavedFilter
+	Settings   bool // the viewer may change the petition rules
 	SaveQuery  string
 	Back       string
 
@@ -162,7 +163,7 @@ func (h *Handler) ledgerPage(w http.ResponseWriter, r *http.Request) {
 	d := ledgerData{Filter: f, Query: r.URL.Query(), States: options(l, "petition.state.", petitionStates),
 		Categories: options(l, "petition.category.", categoryCodes()), Kinds: options(l, "petition.kind.", Kinds),
 		Channels: options(l, "petition.channel.", Channels), Flags: options(l, "casework.flag.", flagCodes()), Sorts: options(l, "petition.sort.", casework.Sorts),
-		Back: r.URL.RequestURI()}
+		Back: r.URL.RequestURI(), Settings: citySettings.Allow(casework.Me(r))}
 	var err error
 	if d.Units, err = h.unitOptions(ctx, casework.Me(r), true); err != nil {
 		casework.PageFail(w, r, err)
@@ -305,7 +306,14 @@ func (h *Handler) showCase(w http.ResponseWriter, r *http.Request, status int, c
 		casework.PageFail(w, r, err)
 		return
 	}
-	cd.Place = h.placeLabel(ctx, c.CompoundID)
+	place := c.CompoundID
+	switch b := c.Data["building_id"].(type) {
+	case float64: // as read back from JSON
+		place = int64(b)
+	case int64:
+		place = b
+	}
+	cd.Place = h.placeLabel(ctx, place)
 	if c.RelatedID != 0 {
 		if rc, err := h.e().Get(ctx, c.RelatedID); err == nil {
 			cd.Related, cd.RelatedLink = rc.Number, true
@@ -477,11 +485,7 @@ func submissionOf(r *http.Request) (Submission, formData, map[string]string) {
 	sub.UnitID, _ = strconv.ParseInt(r.PostFormValue("unit_id"), 10, 64)
 	compound, _ := strconv.ParseInt(r.PostFormValue("compound_id"), 10, 64)
 	building, _ := strconv.ParseInt(r.PostFormValue("building_id"), 10, 64)
-	// The case keeps the finer of the two: a building names its compound.
-	sub.CompoundID = compound
-	if building != 0 {
-		sub.CompoundID = building
-	}
+	sub.CompoundID, sub.BuildingID = compound, building
 	if i := strings.IndexByte(sub.Subcategory, '/'); i >= 0 { // "category/sub" from the combined select
 		sub.Category, sub.Subcategory = sub.Subcategory[:i], sub.Subcategory[i+1:]
 	}

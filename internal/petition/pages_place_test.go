@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"anju/internal/casework"
 	"anju/internal/petition"
 	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
@@ -89,6 +90,26 @@ func TestPagesPlacePick(t *testing.T) {
 		if !strings.Contains(page, `data-testid="place"`) || !strings.Contains(page, "甲花园 › 3幢") {
 			t.Fatalf("case page without its building: %.2000s", page)
 		}
+		// The case row keeps the compound (repeats compare compounds); a
+		// second petition of the same caller about the compound's other
+		// side is a repeat of the first.
+		var compound int64
+		if err := w.DB.QueryRow(sysCtx(), `SELECT compound_id FROM cases WHERE title = '楼道灯坏了'`).Scan(&compound); err != nil || compound != w.CompoundA.ID {
+			t.Fatalf("the case's compound %d (%v), want %d", compound, err, w.CompoundA.ID)
+		}
+		again := w.submit(t, func(s *petition.Submission) {
+			s.Category, s.Subcategory, s.Phone, s.Name, s.CompoundID, s.UnitID = "property_management", "service", "13512345678", "王五", w.CompoundA.ID, 0
+		})
+		if again.RelatedID == 0 {
+			t.Error("a petition about the building's compound is not linked as a repeat")
+		}
+		// A building outside the chosen compound is refused, naming the field.
+		_, err = w.S.Submit(as(w.StaffA), w.submission(func(s *petition.Submission) {
+			s.Channel, s.CompoundID, s.BuildingID = "call", w.Compound2A.ID, building.ID
+		}))
+		if fe, ok := err.(casework.FieldErrors); !ok || fe[0].Field != "building_id" {
+			t.Errorf("a building outside its compound: %v", err)
+		}
 		// The public form with a district's compound and errors elsewhere:
 		// it comes back with the compound still chosen.
 		resp, text := visitor.form(t, "/petition/new", url.Values{"unit_id": {fmt.Sprint(w.A.ID)}, "kind": {"complaint"},
@@ -171,6 +192,52 @@ func TestTrackFiles(t *testing.T) {
 		}
 		if code, _ := get("0000", reply.ID); code != 404 {
 			t.Errorf("wrong check code: %d, want 404", code)
+		}
+	})
+}
+
+// The petition rules on a page: city staff and leaders change them, with
+// the range named on a bad value; district staff cannot.
+func TestSettingsPage(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		s := newServer(t, w)
+		leader, staff := s.login(t, w.Leader), s.login(t, w.StaffA)
+		if p := leader.page(t, "/petition", 200); !strings.Contains(p, `data-testid="settings-link"`) {
+			t.Error("the ledger does not link the rules for a leader")
+		}
+		if p := staff.page(t, "/petition", 200); strings.Contains(p, `data-testid="settings-link"`) {
+			t.Error("the ledger links the rules for district staff")
+		}
+		page := leader.page(t, "/petition/settings", 200)
+		if !strings.Contains(page, `name="repeat_days" value="90"`) || !strings.Contains(page, "快速响应时限") {
+			t.Fatalf("settings page: %.2000s", page)
+		}
+		good := url.Values{"response_workdays": {"2"}, "repeat_days": {"60"}, "repeat_meters": {"300"}, "rating_days": {"15"}, "reopen_days": {"20"}}
+		bad := url.Values{}
+		for k, v := range good {
+			bad[k] = v
+		}
+		bad.Set("response_workdays", "40")
+		bad.Set("repeat_days", "六十")
+		resp, text := leader.form(t, "/petition/settings", bad)
+		if resp.StatusCode != 422 || !strings.Contains(text, "请填写整数") || !strings.Contains(text, `value="六十"`) {
+			t.Fatalf("bad settings: %d %.2000s", resp.StatusCode, text)
+		}
+		bad.Set("repeat_days", "60")
+		if resp, text = leader.form(t, "/petition/settings", bad); resp.StatusCode != 422 || !strings.Contains(text, "应在1到15之间") {
+			t.Fatalf("out of range: %d", resp.StatusCode)
+		}
+		if set, _ := w.S.Settings(sysCtx()); set.ResponseWorkdays != 1 {
+			t.Fatalf("a refused form changed the rules: %+v", set)
+		}
+		if resp, _ := leader.form(t, "/petition/settings", good); resp.StatusCode != 303 {
+			t.Fatalf("save: %d", resp.StatusCode)
+		}
+		if set, _ := w.S.Settings(sysCtx()); set.ResponseWorkdays != 2 || set.RepeatDays != 60 || set.ReopenDays != 20 {
+			t.Fatalf("saved rules %+v", set)
+		}
+		if resp, _ := staff.form(t, "/petition/settings", good); resp.StatusCode != 403 {
+			t.Errorf("district staff saved the rules: %d", resp.StatusCode)
 		}
 	})
 }

@@ -61,6 +61,7 @@ type Submission struct {
 	Anonymous   bool     `json:"anonymous,omitempty" doc:"suggestions and complaints may be anonymous; appeals need a real name"`
 	UnitID      int64    `json:"unit_id,omitempty" doc:"the district (or, for staff, any unit in their jurisdiction) the matter belongs to; derived from compound_id when omitted"`
 	CompoundID  int64    `json:"compound_id,omitempty"`
+	BuildingID  int64    `json:"building_id,omitempty" doc:"the building concerned, when known; names its compound"`
 	Address     string   `json:"address,omitempty"`
 	Lat         *float64 `json:"lat,omitempty"`
 	Lng         *float64 `json:"lng,omitempty"`
@@ -165,11 +166,23 @@ func validPhone(s string) bool {
 	return true
 }
 
+// PermIntake is the permission of a machine token that passes petitions on
+// from another intake system — the 12345 hotline, an Open311 gateway — by
+// the submissions API; account.TokenPermissions offers it to
+// administrators as 信访件接入（12345 热线等）.
+const PermIntake = "petition:intake"
+
 // maySubmit is the one rule of who may file by which channel:
 //   - web: the public (visitors, citizens, companies);
 //   - call, letter, visit: staff, at a unit of their jurisdiction;
-//   - hotline, open311: machine tokens carrying data.push (the 12345
-//     hotline's and the Open311 gateway's), or staff.
+//   - hotline, open311: machine tokens carrying PermIntake, the permission
+//     administrators give the 12345 hotline's token, or data.push, the
+//     generic feed permission such tokens carried before PermIntake
+//     existed (kept so they go on working); or staff; and, for open311,
+//     the public an Open311 client relays. A token with only PermOpen311
+//     files through the Open311 adapter (SubmitOpen311), which checks its
+//     jurisdiction and relays the public, not here: accepting it here
+//     would let it skip that check.
 func maySubmit(p *auth.Principal, channel string) bool {
 	switch channel {
 	case ChannelWeb:
@@ -177,10 +190,17 @@ func maySubmit(p *auth.Principal, channel string) bool {
 	case ChannelCall, ChannelLetter, ChannelVisit:
 		return p.UserID != 0 && auth.Can(p, auth.ActHandleCase)
 	case ChannelHotline, ChannelOpen311:
-		return auth.Can(p, auth.ActPushData) || (p.UserID != 0 && auth.Can(p, auth.ActHandleCase)) ||
+		return intakeToken(p) || auth.Can(p, auth.ActPushData) || (p.UserID != 0 && auth.Can(p, auth.ActHandleCase)) ||
 			(channel == ChannelOpen311 && (p.Role == auth.Anonymous || p.Role.IsPublic()))
 	}
 	return false
+}
+
+// intakeToken: p is a machine token carrying PermIntake — the test of
+// web.MachinePermission(PermIntake). The route cannot gate on it: it is
+// public, and only the channel tells whether a token is needed.
+func intakeToken(p *auth.Principal) bool {
+	return p.Role == auth.Machine && p.TokenID != 0 && p.UserID == 0 && p.HasPermission(PermIntake)
 }
 
 // ErrNotAllowed: the principal may not file by this channel.
@@ -238,7 +258,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (casework.Case, er
 	}
 	// Every wrong field at once: the form's own fields and the placement.
 	verr := s.validate(ctx, &nc)
-	unit, perr := s.place(ctx, p, sub)
+	unit, compound, building, perr := s.place(ctx, p, sub)
 	var errs casework.FieldErrors
 	for _, err := range []error{verr, perr} {
 		var fe casework.FieldErrors
@@ -253,27 +273,57 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (casework.Case, er
 	if len(errs) > 0 {
 		return casework.Case{}, errs
 	}
-	nc.OrgUnitID = unit
+	nc.OrgUnitID, nc.CompoundID = unit, compound
+	if building != 0 {
+		// The case row keeps the compound (repeats and the property
+		// module compare compounds); the building goes with its data.
+		if nc.Data == nil {
+			nc.Data = map[string]any{}
+		}
+		nc.Data["building_id"] = building
+	}
 	nc.EventText = "信访事项已登记"
 	return s.E.Create(ctx, nc)
 }
 
 // place decides the handling unit: the unit given (a district or zone for
 // the public; any unit in their jurisdiction for staff), else the district
-// of the compound. A compound outside the unit is refused.
-func (s *Service) place(ctx context.Context, p *auth.Principal, sub Submission) (int64, error) {
+// of the compound. It also returns the compound and building concerned: a
+// building names its compound, and a building given as the compound (as
+// clients did before building_id) counts as the building. A compound
+// outside the unit, or a building outside the compound, is refused.
+func (s *Service) place(ctx context.Context, p *auth.Principal, sub Submission) (unit, compound, building int64, err error) {
+	noCompound := casework.FieldErrors{casework.Invalid("compound_id", "invalid", "小区不存在", "no such compound")}
+	compound, building = sub.CompoundID, sub.BuildingID
+	if compound != 0 {
+		if kind, _, err := s.unitInfo(ctx, compound); err == nil && kind == string(org.Building) && building == 0 {
+			compound, building = 0, compound
+		}
+	}
+	if building != 0 {
+		kind, path, err := s.unitInfo(ctx, building)
+		ids := strings.Split(strings.Trim(path, "/"), "/")
+		if err != nil || kind != string(org.Building) || len(ids) < 2 {
+			return 0, 0, 0, casework.FieldErrors{casework.Invalid("building_id", "invalid", "楼栋不存在", "no such building")}
+		}
+		parent := atoi(ids[len(ids)-2])
+		if compound != 0 && compound != parent {
+			return 0, 0, 0, casework.FieldErrors{casework.Invalid("building_id", "outside", "楼栋不在所选小区内", "is not in the chosen compound")}
+		}
+		compound = parent
+	}
 	unitID := sub.UnitID
 	var compoundPath string
-	if sub.CompoundID != 0 {
-		kind, path, err := s.unitInfo(ctx, sub.CompoundID)
+	if compound != 0 {
+		kind, path, err := s.unitInfo(ctx, compound)
 		compoundPath = path
-		if err != nil || (kind != string(org.Compound) && kind != string(org.Building)) {
-			return 0, casework.FieldErrors{casework.Invalid("compound_id", "invalid", "小区不存在", "no such compound")}
+		if err != nil || kind != string(org.Compound) {
+			return 0, 0, 0, noCompound
 		}
 		if unitID == 0 {
 			ids := strings.Split(strings.Trim(compoundPath, "/"), "/")
 			if len(ids) < 2 {
-				return 0, casework.FieldErrors{casework.Invalid("compound_id", "invalid", "小区不存在", "no such compound")}
+				return 0, 0, 0, noCompound
 			}
 			unitID = atoi(ids[1])
 		}
@@ -282,26 +332,26 @@ func (s *Service) place(ctx context.Context, p *auth.Principal, sub Submission) 
 		if p.Role.IsStaff() && p.OrgUnitID != 0 {
 			unitID = p.OrgUnitID
 		} else {
-			return 0, casework.FieldErrors{casework.Invalid("unit_id", "required", "请选择事项所在的区", "choose the district")}
+			return 0, 0, 0, casework.FieldErrors{casework.Invalid("unit_id", "required", "请选择事项所在的区", "choose the district")}
 		}
 	}
 	kind, path, err := s.unitInfo(ctx, unitID)
 	if err != nil {
 		if isNoRows(err) {
-			return 0, casework.FieldErrors{casework.Invalid("unit_id", "not_found", "单位不存在", "no such unit")}
+			return 0, 0, 0, casework.FieldErrors{casework.Invalid("unit_id", "not_found", "单位不存在", "no such unit")}
 		}
-		return 0, err
+		return 0, 0, 0, err
 	}
 	if p.Role.IsStaff() && !p.InScope(path) {
-		return 0, casework.FieldErrors{casework.Invalid("unit_id", "out_of_scope", "只能登记到本辖区", "must be within your jurisdiction")}
+		return 0, 0, 0, casework.FieldErrors{casework.Invalid("unit_id", "out_of_scope", "只能登记到本辖区", "must be within your jurisdiction")}
 	}
 	if !p.Role.IsStaff() && kind != string(org.District) && kind != string(org.Zone) {
-		return 0, casework.FieldErrors{casework.Invalid("unit_id", "invalid", "请选择区或功能区", "choose a district or zone")}
+		return 0, 0, 0, casework.FieldErrors{casework.Invalid("unit_id", "invalid", "请选择区或功能区", "choose a district or zone")}
 	}
 	if compoundPath != "" && !strings.HasPrefix(compoundPath, path) {
-		return 0, casework.FieldErrors{casework.Invalid("compound_id", "outside", "小区不在所选区内", "is not in the chosen district")}
+		return 0, 0, 0, casework.FieldErrors{casework.Invalid("compound_id", "outside", "小区不在所选区内", "is not in the chosen district")}
 	}
-	return unitID, nil
+	return unitID, compound, building, nil
 }
 
 // unitInfo returns a unit's kind and path, cached: a unit's kind and parent

@@ -3,12 +3,17 @@ package petition
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"anju/internal/casework"
 	"anju/internal/platform/audit"
 	"anju/internal/platform/db"
+	"anju/internal/platform/web"
 )
 
 // Settings are the bureau's own petition rules, which the regulation leaves
@@ -40,7 +45,8 @@ func (s Settings) Check() error {
 	var errs casework.FieldErrors
 	check := func(field string, v, lo, hi int) {
 		if v < lo || v > hi {
-			errs = append(errs, casework.Invalid(field, "out_of_range", "超出允许范围", "out of range"))
+			errs = append(errs, casework.Invalid(field, "out_of_range", fmt.Sprintf("应在%d到%d之间", lo, hi),
+				fmt.Sprintf("must be from %d to %d", lo, hi)))
 		}
 	}
 	check("response_workdays", s.ResponseWorkdays, 1, 15)
@@ -110,4 +116,68 @@ func nullID(id int64) any {
 		return nil
 	}
 	return id
+}
+
+// The settings page: the same rules as PUT /api/v1/petition/settings, for
+// the petition office's clerks and leaders at city level.
+
+func (h *Handler) settingsRoutes() []web.Route {
+	return []web.Route{
+		{Pattern: "GET /petition/settings", Access: citySettings, Handler: h.settingsPage},
+		{Pattern: "POST /petition/settings", Access: citySettings, Handler: h.settingsSubmit},
+	}
+}
+
+// settingsForm is the page's form: the values as typed, kept on errors.
+type settingsForm struct {
+	Fields []string
+	Values map[string]string
+}
+
+var settingsFields = []string{"response_workdays", "repeat_days", "repeat_meters", "rating_days", "reopen_days"}
+
+func formOf(v Settings) settingsForm {
+	return settingsForm{Fields: settingsFields, Values: map[string]string{
+		"response_workdays": strconv.Itoa(v.ResponseWorkdays), "repeat_days": strconv.Itoa(v.RepeatDays),
+		"repeat_meters": strconv.Itoa(v.RepeatMeters), "rating_days": strconv.Itoa(v.RatingDays), "reopen_days": strconv.Itoa(v.ReopenDays)}}
+}
+
+func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request) {
+	v, err := h.S.Settings(r.Context())
+	if err != nil {
+		casework.PageFail(w, r, err)
+		return
+	}
+	render(w, r, http.StatusOK, "settings", "petition.settings.title", formOf(v), nil)
+}
+
+func (h *Handler) settingsSubmit(w http.ResponseWriter, r *http.Request) {
+	l := web.LangOf(r)
+	f := settingsForm{Fields: settingsFields, Values: map[string]string{}}
+	errs := map[string]string{}
+	n := map[string]int{}
+	for _, k := range settingsFields {
+		f.Values[k] = strings.TrimSpace(r.PostFormValue(k))
+		v, err := strconv.Atoi(f.Values[k])
+		if err != nil {
+			errs[k] = web.T(l, "petition.settings.whole_number")
+		}
+		n[k] = v
+	}
+	if len(errs) == 0 {
+		err := h.S.SaveSettings(r.Context(), Settings{ResponseWorkdays: n["response_workdays"], RepeatDays: n["repeat_days"],
+			RepeatMeters: n["repeat_meters"], RatingDays: n["rating_days"], ReopenDays: n["reopen_days"]})
+		if err == nil {
+			web.SetFlash(w, web.T(l, "petition.settings.saved"))
+			http.Redirect(w, r, "/petition/settings", http.StatusSeeOther)
+			return
+		}
+		m, ok := formErrors(l, err)
+		if !ok {
+			casework.PageFail(w, r, err)
+			return
+		}
+		errs = m
+	}
+	render(w, r, http.StatusUnprocessableEntity, "settings", "petition.settings.title", f, errs)
 }
