@@ -37,6 +37,16 @@ func parse(fs *flag.FlagSet, args []string) error {
 			fmt.Fprintf(w, "Usage of %s:\n", fs.Name())
 			fs.SetOutput(w)
 			fs.PrintDefaults()
+			if fs.Name() == "anju serve" {
+				// Settings a module reads for itself (README: "Modules read a
+				// few settings of their own"), so --help does not hide them.
+				fmt.Fprint(w, `
+Modules also read (environment only; see the README):
+  ANJU_CASE_WEBHOOK, ANJU_CASE_WEBHOOK_SECRET   URL that receives staff notices as signed JSON
+  ANJU_PARKING_TILES, ANJU_PARKING_STALE, ANJU_PARKING_NOSHOW   maps and car-park feeds
+  ANJU_OPEN311_URL, ANJU_OPEN311_CONTACT, ANJU_OPEN311_KEY_SERVICE, ANJU_OPEN311_TYPE, ANJU_OPEN311_JURISDICTION
+`)
+			}
 			return err
 		}
 		return UsageError("%v", err)

@@ -1,9 +1,11 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -62,5 +64,20 @@ func TestSecureCookiesAuto(t *testing.T) {
 	c.TrustProxy = true // nginx on the same host, TLS at the proxy
 	if !c.CookiesSecure() {
 		t.Error("behind a declared proxy cookies must be Secure")
+	}
+}
+
+// serve --help lists the settings modules read from the environment too,
+// so an operator reading it learns of the notices' webhook.
+func TestServeHelpNamesModuleSettings(t *testing.T) {
+	var out strings.Builder
+	err := CmdServe(context.Background(), []string{"--help"}, "test", io.Discard, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("serve --help: %v", err)
+	}
+	for _, want := range []string{"-db", "ANJU_CASE_WEBHOOK", "ANJU_PARKING_TILES", "ANJU_OPEN311_URL"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("serve --help does not name %s:\n%s", want, out.String())
+		}
 	}
 }
