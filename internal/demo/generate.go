@@ -63,8 +63,9 @@ type Options struct {
 	// Scale multiplies the compounds (and streets and communities with
 	// them): 1 ≈ 300 compounds, 170 ≈ 50,000. Zero means 1.
 	Scale int
-	// Progress receives a progress bar per step (carriage-return updates,
-	// meant for a terminal); nil keeps the generator quiet.
+	// Progress receives a progress bar per step (redrawn in place on a
+	// terminal, one finished line per step elsewhere); nil keeps the
+	// generator quiet.
 	Progress io.Writer
 }
 

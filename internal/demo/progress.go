@@ -3,6 +3,7 @@ package demo
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -10,10 +11,13 @@ import (
 
 // Bar is one step's line of progress in a terminal: it redraws itself in
 // place with a carriage return, at most once per percent, so a million
-// units do not mean a million writes to the terminal. A nil *Bar (quiet
-// generation) does nothing, so steps call it without checking.
+// units do not mean a million writes to the terminal. Written elsewhere (a
+// log file, a pipe) it draws only its finished line: a hundred redraws
+// joined by carriage returns would be one unreadable line there. A nil
+// *Bar (quiet generation) does nothing, so steps call it without checking.
 type Bar struct {
 	w       io.Writer
+	live    bool // w is a terminal: redraw in place
 	label   string
 	total   int
 	done    int
@@ -34,8 +38,10 @@ func (e *Env) Bar(label string, total int) *Bar {
 	if e.progress == nil {
 		return nil
 	}
-	b := &Bar{w: e.progress, label: label, total: max(total, 1), drawn: -1, started: time.Now()}
-	b.draw()
+	b := &Bar{w: e.progress, live: isTerminal(e.progress), label: label, total: max(total, 1), drawn: -1, started: time.Now()}
+	if b.live {
+		b.draw()
+	}
 	return b
 }
 
@@ -45,7 +51,7 @@ func (b *Bar) Add(n int) {
 		return
 	}
 	b.done = min(b.done+n, b.total)
-	if b.percent() != b.drawn {
+	if b.live && b.percent() != b.drawn {
 		b.draw()
 	}
 }
@@ -62,11 +68,25 @@ func (b *Bar) Finish() {
 
 func (b *Bar) percent() int { return b.done * 100 / b.total }
 
+// isTerminal tells whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
 func (b *Bar) draw() {
 	p := b.percent()
 	b.drawn = p
 	fill := b.done * barWidth / b.total
-	fmt.Fprintf(b.w, "\r%s [%s%s] %3d%% %s/%s", padRight(b.label, labelWidth),
+	cr := ""
+	if b.live {
+		cr = "\r"
+	}
+	fmt.Fprintf(b.w, "%s%s [%s%s] %3d%% %s/%s", cr, padRight(b.label, labelWidth),
 		strings.Repeat("#", fill), strings.Repeat("-", barWidth-fill), p, thousands(b.done), thousands(b.total))
 }
 
