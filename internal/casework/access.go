@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
@@ -183,6 +184,13 @@ func (e *Engine) passes(ctx context.Context, p *auth.Principal, t *Type, tr *Tra
 			}
 		case ScopeHigher:
 			if staff && p.InScope(c.OrgPath) && p.OrgPath != c.OrgPath {
+				return true
+			}
+			// A case handled at the top of the tree (the bureau itself) has
+			// its higher level outside the system (the city government, the
+			// province): the bureau's leaders act for it — record its review
+			// decision, supervise — or such a case could never be decided.
+			if p.Role == auth.Leader && p.OrgPath == c.OrgPath && strings.Count(c.OrgPath, "/") == 2 {
 				return true
 			}
 		case ScopeReceiver:

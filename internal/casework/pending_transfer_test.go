@@ -152,3 +152,25 @@ func TestUsedExtensionIsNotOffered(t *testing.T) {
 		wantStateError(t, "second extension", "already", err)
 	})
 }
+
+// A case the bureau handles itself (at the city, the top of the tree) has no
+// level above it in the system: the bureau's leaders act for the higher
+// level there, and only there; city clerks do not.
+func TestHigherLevelOfTheTop(t *testing.T) {
+	eachDB(t, func(t *testing.T, w *world) {
+		top := w.newTask(t, w.CityStaff, w.City, "市局直接办理")
+		if got := w.E.AllowedNames(as(w.Leader), &top); !slices.Contains(got, "supervise") {
+			t.Errorf("the leader is not offered supervision of a city-level case: %v", got)
+		}
+		if got := w.E.AllowedNames(as(w.CityStaff), &top); slices.Contains(got, "supervise") {
+			t.Errorf("a city clerk supervises a case of their own level: %v", got)
+		}
+		if _, err := w.E.Act(as(w.Leader), top.ID, top.Version, "supervise", casework.Input{Text: "请加快办理"}); err != nil {
+			t.Errorf("the leader supervising a city-level case: %v", err)
+		}
+		street := w.newTask(t, w.StreetStaffA, w.StreetA, "街道办理")
+		if got := w.E.AllowedNames(as(w.StreetStaffA), &street); slices.Contains(got, "supervise") {
+			t.Errorf("a street supervises its own case: %v", got)
+		}
+	})
+}

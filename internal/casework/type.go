@@ -64,7 +64,8 @@ const (
 	// whose department, if they are limited to one, is the case's).
 	ScopeHandler Scope = "handler"
 	// ScopeHigher: staff of a level above the handling unit, covering it
-	// (supervision 督办, review 复查).
+	// (supervision 督办, review 复查); for a case handled at the top of the
+	// tree, whose higher level is outside the system, the top's leaders.
 	ScopeHigher Scope = "higher"
 	// ScopeReceiver: staff covering the unit a transfer is waiting at.
 	ScopeReceiver Scope = "receiver"
