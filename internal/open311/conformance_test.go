@@ -278,6 +278,35 @@ func TestPostRequestErrors(t *testing.T) {
 		if errs := errorsOf(t, "json", body); resp.StatusCode != 400 || len(errs) != 3 {
 			t.Errorf("several errors: %d %s", resp.StatusCode, body)
 		}
+		// Errors the adapter finds and errors the petition's own check finds
+		// come together, the adapter's first, in both formats: a bad e-mail
+		// (the adapter's) with a bad phone (the petition's), and a place
+		// outside the key with a name too long.
+		for _, tc := range []struct {
+			name   string
+			form   url.Values
+			params []string
+		}{
+			{"bad email and bad phone", with(valid(e.KeyCity), "email", "not-an-address", "first_name", "三", "last_name", "张",
+				"phone", "12ab"), []string{"email", "phone"}},
+			{"outside the key and a long name", with(valid(e.KeyA), "lat", "30.3001", "long", "120.3001",
+				"first_name", strings.Repeat("名", 65), "phone", "13912345678"), []string{"lat/long", "first_name/last_name"}},
+		} {
+			for _, f := range formatsUnderTest {
+				resp, body := c.post(t, open311.Root+"/requests."+f+"?lang=en", tc.form)
+				wantErrors(t, resp, body, f, http.StatusBadRequest)
+				errs := errorsOf(t, f, body)
+				if len(errs) != len(tc.params) {
+					t.Errorf("%s/%s: %d errors, want %d: %s", tc.name, f, len(errs), len(tc.params), body)
+					continue
+				}
+				for i, p := range tc.params {
+					if !strings.HasPrefix(errs[i].Description, p+": ") {
+						t.Errorf("%s/%s: error %d is %q, want one about %s", tc.name, f, i, errs[i].Description, p)
+					}
+				}
+			}
+		}
 		// A key without the permission is on record.
 		var n int
 		if err := e.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM audit_log WHERE action = 'open311.request' AND result = 'refused'`).Scan(&n); err != nil || n == 0 {

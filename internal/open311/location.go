@@ -34,6 +34,9 @@ type location struct {
 	lat, lng  *float64
 	address   string
 	addressID int64
+	// bad: the location parameters are missing or malformed, already
+	// reported; placing what is left would only add a misleading error.
+	bad bool
 }
 
 // placeError is a location the key cannot file: param names the

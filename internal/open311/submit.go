@@ -1,6 +1,7 @@
 package open311
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -57,20 +58,27 @@ func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// Every problem is answered at once, in the order found: the
+	// parameters, then the place, then what the petition's own intake check
+	// refuses. A client then fixes its request in one round.
 	sub, loc, errs := h.readSubmission(r)
-	if len(errs) > 0 {
-		writeErrors(w, r, f, http.StatusBadRequest, errs...)
-		return
-	}
 	ctx := auth.WithPrincipal(r.Context(), tok)
-	district, compound, err := h.place(ctx, tok, loc)
-	var pe *placeError
-	switch {
-	case errors.As(err, &pe):
-		writeErrors(w, r, f, http.StatusBadRequest, pe.param+": "+msg(r, pe.key))
-		return
-	case err != nil:
-		serverError(w, r, f, http.StatusInternalServerError, err)
+	var district, compound int64
+	if !loc.bad {
+		var err error
+		district, compound, err = h.place(ctx, tok, loc)
+		var pe *placeError
+		switch {
+		case errors.As(err, &pe):
+			errs.add(pe.param, msg(r, pe.key))
+		case err != nil:
+			serverError(w, r, f, http.StatusInternalServerError, err)
+			return
+		}
+	}
+	if len(errs.list) > 0 {
+		h.petitionChecks(ctx, lang(r), sub, &errs)
+		writeErrors(w, r, f, http.StatusBadRequest, errs.list...)
 		return
 	}
 	sub.UnitID, sub.CompoundID = district, compound
@@ -130,13 +138,32 @@ func (h *Handler) apiKey(w http.ResponseWriter, r *http.Request, f format) (*aut
 	return tok, true
 }
 
+// problems are a request's errors: the descriptions in the order found,
+// and the parameters they name.
+type problems struct {
+	list  []string
+	named map[string]bool
+}
+
+// add records a problem with param, described as "param: text".
+func (p *problems) add(param, text string) { p.note(param, param+": "+text) }
+
+// note records a problem with param that description names in its own words.
+func (p *problems) note(param, description string) {
+	if p.named == nil {
+		p.named = map[string]bool{}
+	}
+	p.list = append(p.list, description)
+	p.named[param] = true
+}
+
 // readSubmission reads the specification's parameters into a petition and
 // its location, collecting every error.
-func (h *Handler) readSubmission(r *http.Request) (petition.Submission, location, []string) {
+func (h *Handler) readSubmission(r *http.Request) (petition.Submission, location, problems) {
 	form := r.Form
 	get := func(k string) string { return strings.TrimSpace(form.Get(k)) }
-	var errs []string
-	bad := func(param, key string, args ...any) { errs = append(errs, param+": "+msg(r, key, args...)) }
+	var errs problems
+	bad := func(param, key string, args ...any) { errs.add(param, msg(r, key, args...)) }
 
 	sub := petition.Submission{Kind: petition.KindComplaint}
 	code := get("service_code")
@@ -228,11 +255,13 @@ func (h *Handler) readSubmission(r *http.Request) (petition.Submission, location
 	latS, lngS := get("lat"), get("long")
 	if (latS == "") != (lngS == "") {
 		bad("lat/long", "open311.error.lat_long_pair")
+		loc.bad = true
 	} else if latS != "" {
 		lat, err1 := strconv.ParseFloat(latS, 64)
 		lng, err2 := strconv.ParseFloat(lngS, 64)
 		if err1 != nil || err2 != nil || math.IsInf(lat, 0) || math.IsInf(lng, 0) || (geo.Point{Lat: lat, Lng: lng}).Valid() != nil {
 			bad("lat/long", "open311.error.lat_long")
+			loc.bad = true
 		} else {
 			loc.lat, loc.lng = &lat, &lng
 		}
@@ -242,11 +271,13 @@ func (h *Handler) readSubmission(r *http.Request) (petition.Submission, location
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
 			bad("address_id", "open311.error.address_id")
+			loc.bad = true
 		}
 		loc.addressID = id
 	}
 	if latS == "" && loc.address == "" && get("address_id") == "" {
-		errs = append(errs, msg(r, "open311.error.location"))
+		errs.note("location", msg(r, "open311.error.location"))
+		loc.bad = true
 	}
 	sub.Address, sub.Lat, sub.Lng = loc.address, loc.lat, loc.lng
 
@@ -335,20 +366,48 @@ func (h *Handler) submitFailed(w http.ResponseWriter, r *http.Request, f format,
 	l := lang(r)
 	var list []string
 	for _, fe := range fes {
-		param, ok := params[fe.Field]
-		if !ok {
-			param = fe.Field
-		}
-		text := fe.Msg(l)
-		if fe.Field == "anonymous" {
-			text = web.T(l, "open311.error.appeal_named")
-		}
-		if fe.Code == "out_of_scope" {
-			text = web.T(l, "open311.error.outside")
-		}
+		param, text := fieldError(l, fe)
 		list = append(list, param+": "+text)
 	}
 	writeErrors(w, r, f, http.StatusBadRequest, list...)
+}
+
+// fieldError names a petition's field error by its Open311 parameter, in
+// the adapter's words where the petition's would not fit a GeoReport client.
+func fieldError(l web.Lang, fe *web.FieldError) (param, text string) {
+	param, ok := params[fe.Field]
+	if !ok {
+		param = fe.Field
+	}
+	text = fe.Msg(l)
+	if fe.Field == "anonymous" {
+		text = web.T(l, "open311.error.appeal_named")
+	}
+	if fe.Code == "out_of_scope" {
+		text = web.T(l, "open311.error.outside")
+	}
+	return param, text
+}
+
+// petitionChecks adds to errs what the petition's own intake check (the
+// petition type's Validate, which Submit runs) refuses in sub: a phone
+// number, a name or an address too long. A request refused for other
+// reasons never reaches Submit, so without this its client would hear of
+// these only after fixing the rest. A parameter already named is not named
+// again (the adapter checks the service, kind and description itself).
+func (h *Handler) petitionChecks(ctx context.Context, l web.Lang, sub petition.Submission, errs *problems) {
+	sub.Channel = petition.ChannelOpen311
+	fes, _ := web.AsFieldErrors(h.S.CheckFields(ctx, sub))
+	for _, fe := range fes {
+		// The adapter makes the title and body of the service's name; they
+		// are empty only when the service_code, already named, is unknown.
+		if (fe.Field == "title" || fe.Field == "body") && fe.Code == "required" {
+			continue
+		}
+		if param, text := fieldError(l, fe); !errs.named[param] {
+			errs.add(param, text)
+		}
+	}
 }
 
 // params names the petition's fields as Open311 parameters.

@@ -203,6 +203,27 @@ func intakeToken(p *auth.Principal) bool {
 	return p.Role == auth.Machine && p.TokenID != 0 && p.UserID == 0 && p.HasPermission(PermIntake)
 }
 
+// newCaseOf is the new case a submission makes, before placing: the
+// phone normalised when it is a mobile number.
+func newCaseOf(sub Submission) casework.NewCase {
+	phone := strings.TrimSpace(sub.Phone)
+	if auth.ValidMobile(auth.NormalizeMobile(phone)) {
+		phone = auth.NormalizeMobile(phone)
+	}
+	return casework.NewCase{Type: TypeName, Kind: sub.Kind, Category: sub.Category, Subcategory: sub.Subcategory,
+		Channel: sub.Channel, Title: sub.Title, Body: sub.Body, PartyName: sub.Name, PartyPhone: phone,
+		Anonymous: sub.Anonymous, Address: sub.Address, Lat: sub.Lat, Lng: sub.Lng, CompoundID: sub.CompoundID,
+		ExternalRef: strings.TrimSpace(sub.ExternalRef)}
+}
+
+// CheckFields runs the intake check of a submission's own fields (kinds,
+// categories, the real-name rule, lengths, the phone) without filing it:
+// an adapter that refuses a request for its own reasons reports these too.
+func (s *Service) CheckFields(ctx context.Context, sub Submission) error {
+	nc := newCaseOf(sub)
+	return s.validate(ctx, &nc)
+}
+
 // ErrNotAllowed: the principal may not file by this channel.
 var ErrNotAllowed = errors.New("petition: not allowed to file by this channel")
 
@@ -226,14 +247,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (casework.Case, er
 	if !maySubmit(p, sub.Channel) {
 		return casework.Case{}, ErrNotAllowed
 	}
-	sub.Phone = strings.TrimSpace(sub.Phone)
-	if auth.ValidMobile(auth.NormalizeMobile(sub.Phone)) {
-		sub.Phone = auth.NormalizeMobile(sub.Phone)
-	}
-	nc := casework.NewCase{Type: TypeName, Kind: sub.Kind, Category: sub.Category, Subcategory: sub.Subcategory,
-		Channel: sub.Channel, Title: sub.Title, Body: sub.Body, PartyName: sub.Name, PartyPhone: sub.Phone,
-		Anonymous: sub.Anonymous, Address: sub.Address, Lat: sub.Lat, Lng: sub.Lng, CompoundID: sub.CompoundID,
-		ExternalRef: strings.TrimSpace(sub.ExternalRef)}
+	nc := newCaseOf(sub)
 	// A citizen or company files as themselves: their account is the party,
 	// their name and number fill in what the form left out.
 	if p.Role.IsPublic() && p.UserID != 0 && sub.Channel == ChannelWeb {
