@@ -13,6 +13,7 @@ import (
 	"anju/internal/demo"
 	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
+	"anju/internal/platform/web"
 	"anju/internal/platform/workday"
 )
 
@@ -25,9 +26,11 @@ import (
 // consecutive months of year-over-year decline. Each petition is walked
 // through its life with the real deadlines: most are accepted, replied to
 // and rated; some are extended, reopened after an unsatisfied rating,
-// reviewed, supervised; the latest are still open, some overdue. Three
-// petitions belong to the demo citizen 13800000001, one waiting for their
-// rating.
+// supervised; a few petitioners contest the reply with a review (复查) and
+// some of them the review with a re-review (复核); the latest are still
+// open, some overdue. About one in twenty came by an Open311 client and is
+// published at /open311/v2. Three petitions belong to the demo citizen
+// 13800000001, one waiting for their rating.
 //
 // Rows are written in bulk (like the city tree), not command by command:
 // at scale 170 that is about a million petitions.
@@ -143,7 +146,12 @@ func categoryWeights(m int) []float64 {
 }
 
 type demoGen struct {
-	r      *rand.Rand
+	r *rand.Rand
+	// side draws what was added to the petitions' lives later (reviews,
+	// Open311 tokens): a stream of its own, so that r — and with it every
+	// petition's month, category and district, which the statistics' story
+	// rests on — runs as it did before.
+	side   *rand.Rand
 	e      *casework.Engine // deadlines only (no database)
 	loc    *time.Location
 	now    time.Time
@@ -174,8 +182,8 @@ func generateDemo(ctx context.Context, env *demo.Env, r *rand.Rand) error {
 	if err != nil {
 		return err
 	}
-	g := &demoGen{r: r, e: casework.New(nil, workday.New(workday.Builtin()...), loc), loc: loc, now: demoNow(loc).UTC(),
-		env: env, depts: map[string]int64{}, nums: map[string]bool{}, streets: map[int64][]demo.Node{},
+	g := &demoGen{r: r, side: rand.New(rand.NewPCG(uint64(env.Seed), demoSideStream)),
+		e: casework.New(nil, workday.New(workday.Builtin()...), loc), loc: loc, now: demoNow(loc).UTC(), env: env, depts: map[string]int64{}, nums: map[string]bool{}, streets: map[int64][]demo.Node{},
 		compounds: map[int64][]demo.Node{}, byPhone: map[string]int64{}}
 	for _, d := range env.Departments {
 		g.depts[d.Code] = d.ID
@@ -209,11 +217,15 @@ func generateDemo(ctx context.Context, env *demo.Env, r *rand.Rand) error {
 		return err
 	}
 	scale := max(env.Scale, 1)
-	total := 0
+	// Every petition planned is stored, so the bar's total and the summary
+	// count the same: the last month is planned only up to the demo's now.
+	total := g.handMadeCount()
 	counts := make([]int, demoMonth)
 	for m := range demoMonth {
 		trend := 1 - 0.12*float64(m)/12
-		mean := float64(perMonthAtScale1*scale) * seasons[m%12] * trend
+		from, to := g.monthSpan(m)
+		share := to.Sub(from).Hours() / from.AddDate(0, 1, 0).Sub(from).Hours()
+		mean := float64(perMonthAtScale1*scale) * seasons[m%12] * trend * share
 		counts[m] = int(math.Round(mean * (0.93 + 0.14*r.Float64())))
 		total += counts[m]
 	}
@@ -227,6 +239,7 @@ func generateDemo(ctx context.Context, env *demo.Env, r *rand.Rand) error {
 		}
 		if m == demoMonth-1 {
 			g.citizenCases()
+			g.reviewCases()
 		}
 		// Flush month by month: memory stays bounded at any scale.
 		if len(g.cases) >= 2000 || m == demoMonth-1 {
@@ -246,10 +259,25 @@ func generateDemo(ctx context.Context, env *demo.Env, r *rand.Rand) error {
 	return nil
 }
 
-// at is a random moment on day d (office hours for most channels).
+// demoSideStream is the second half of demoGen.side's seed (the demo's
+// seed is the first), which keeps it apart from the step's own stream.
+const demoSideStream = 0x7065746974696f6e
+
+// monthSpan is month m of the demo (0 = January 2025): its first moment
+// and its end, which for the last month is the demo's now.
+func (g *demoGen) monthSpan(m int) (from, to time.Time) {
+	from = demoStart.AddDate(0, m, 0)
+	to = from.AddDate(0, 1, 0)
+	if to.After(g.now) {
+		to = g.now
+	}
+	return from, to
+}
+
+// at is a random moment on day d (office hours for channels staff take).
 func (g *demoGen) at(d workday.Date, channel string) time.Time {
 	from, span := 8.5, 9.0
-	if channel == ChannelWeb || channel == ChannelHotline {
+	if channel == ChannelWeb || channel == ChannelHotline || channel == ChannelOpen311 {
 		from, span = 7, 15
 	}
 	h := from + g.r.Float64()*span
@@ -275,11 +303,11 @@ func (g *demoGen) deadline(t time.Time, p casework.Period) time.Time {
 
 func (g *demoGen) petition(m int) error {
 	r := g.r
-	first := demoStart.AddDate(0, m, 0)
-	days := first.AddDate(0, 1, 0).Sub(first).Hours() / 24
+	first, end := g.monthSpan(m)
+	days := int(math.Ceil(end.Sub(first).Hours() / 24))
 	var day workday.Date
 	for {
-		d := workday.DateOf(first.Add(time.Duration(r.IntN(int(days)))*24*time.Hour), g.loc)
+		d := workday.DateOf(first.Add(time.Duration(r.IntN(days))*24*time.Hour), g.loc)
 		if wd := d.Weekday(); (wd == time.Saturday || wd == time.Sunday) && r.Float64() < 0.6 {
 			continue
 		}
@@ -293,7 +321,10 @@ func (g *demoGen) petition(m int) error {
 		texts = demoTexts["other"]
 	}
 	tx := texts[r.IntN(len(texts))]
-	channel := Channels[weighted(r, []float64{35, 25, 10, 10, 0, 20})]
+	// Channels in their order: web, call, letter, visit, open311, hotline.
+	// Open311 clients (civic apps) take half of what visits had; the
+	// hotline's share stays, so the draws of its ticket numbers do too.
+	channel := Channels[weighted(r, []float64{35, 25, 10, 5, 5, 20})]
 	kind := Kinds[weighted(r, []float64{12, 60, 28})]
 	di := weighted(r, g.dweights)
 	district := g.districts[di]
@@ -303,7 +334,9 @@ func (g *demoGen) petition(m int) error {
 	}
 	received := g.at(day, channel)
 	if received.After(g.now) {
-		return nil
+		// The demo's last day ends at its now: an evening petition of that
+		// day came in earlier instead (it was planned, so it is stored).
+		received = g.now.Add(-time.Duration(1+g.side.IntN(8*60)) * time.Minute)
 	}
 	c := casework.Case{Type: TypeName, State: StateRegistered, Version: 1, OrgUnitID: district.ID, OrgPath: district.Path,
 		Category: cat.Code, Subcategory: sub, Kind: kind, Channel: channel, Title: tx.title,
@@ -342,9 +375,60 @@ func (g *demoGen) petition(m int) error {
 	if channel == ChannelHotline {
 		c.ExternalRef = fmt.Sprintf("12345-%s-%06d", received.In(g.loc).Format("20060102"), r.IntN(1_000_000))
 	}
+	if channel == ChannelOpen311 {
+		g.asOpen311(&c, tx, district)
+	}
 	g.add(&c)
 	g.byPhone[key] = c.ID
 	return nil
+}
+
+// demoOpen311Client is the civic app whose api_key files the demo's Open311
+// requests: the timeline names a client by its token, as
+// auth.TokenPrincipal names it ("token:" and the token's name).
+const demoOpen311Client = "token:安澜市民通 App"
+
+// asOpen311 makes c what the Open311 adapter stores for a request
+// (internal/open311, readSubmission and place): the title is the service's
+// name and the description's first line, the body the description; the
+// place is coordinates with the address the app sends, or the district's
+// name when it knows no compound (a request needs a location); the
+// request's token, 96 random bits in hex, is the external reference that
+// GET tokens/{token} looks up. Its channel alone publishes it to Open311
+// readers.
+func (g *demoGen) asOpen311(c *casework.Case, tx demoSub, district demo.Node) {
+	desc := tx.title + "\n" + c.Body
+	c.Title = web.T(web.ZH, "petition.category."+c.Category) + "：" + tx.title // short: never cut
+	c.Body = desc
+	if c.Address == "" {
+		c.Address = district.Name
+	}
+	c.ExternalRef = fmt.Sprintf("%016x%08x", g.side.Uint64(), g.side.Uint32())
+}
+
+// handMadeCount is how many petitions citizenCases and reviewCases add.
+func (g *demoGen) handMadeCount() int {
+	n := 0
+	if g.citizen != nil && len(g.districts) > 0 {
+		n += 3
+	}
+	if len(g.districts) > 0 {
+		n += 2
+	}
+	return n
+}
+
+// handMade gives a petition built by hand its id, a number (one that
+// takes no draw) and its first event.
+func (g *demoGen) handMade(c *casework.Case) {
+	g.nextID++
+	c.ID = g.nextID
+	for seq := 1; c.Number == "" || g.nums[c.Number]; seq++ {
+		c.Number = "XF" + c.ReceivedAt.In(g.loc).Format("20060102") + fmt.Sprintf("%07d", seq)
+	}
+	g.nums[c.Number] = true
+	c.CheckCode = casework.CheckCodeFor(c.PartyPhone)
+	g.event(c, c.ReceivedAt, "created", "", StateRegistered, true, "信访事项已登记", map[string]any{"channel": c.Channel})
 }
 
 // add gives c its id, number, deadlines and history, and queues it.
@@ -361,8 +445,13 @@ func (g *demoGen) add(c *casework.Case) {
 	c.CheckCode = casework.CheckCodeFor(c.PartyPhone)
 	c.ResponseDueAt = g.deadline(c.ReceivedAt, casework.WorkingDays(1))
 	c.StageDueAt = g.deadline(c.ReceivedAt, acceptPeriod)
-	g.event(c, c.ReceivedAt, "created", "", StateRegistered, true, "信访事项已登记", nil)
+	g.event(c, c.ReceivedAt, "created", "", StateRegistered, true, "信访事项已登记", map[string]any{"channel": c.Channel})
 	g.life(c)
+	g.queue(c)
+}
+
+// queue settles c's deadlines at the demo's now and queues it for flush.
+func (g *demoGen) queue(c *casework.Case) {
 	// Deadlines still running at the demo's now decide due_at and what the
 	// sweeper has already told (so starting the demo does not flood the
 	// inboxes with notices about old deadlines).
@@ -403,14 +492,20 @@ func (g *demoGen) event(c *casework.Case, at time.Time, kind, from, to string, p
 	role := string(auth.DistrictStaff)
 	name := g.actor(c)
 	switch kind {
-	case "created", "rate", "request_review":
+	case "created", "rate", "request_review", "request_rereview":
 		role, name = string(auth.Citizen), "信访人"
-		if c.Channel != ChannelWeb && kind == "created" {
+		switch {
+		case kind != "created" || c.Channel == ChannelWeb:
+		case c.Channel == ChannelOpen311:
+			// The app relays the petitioner: the engine names its token,
+			// with no role (petition.SubmitOpen311).
+			role, name = string(auth.Anonymous), demoOpen311Client
+		default:
 			role, name = string(auth.DistrictStaff), g.actor(c)
 		}
 	case "close_unrated":
 		role, name = string(auth.SystemRole), "casework sweeper"
-	case "supervise", "decide_review":
+	case "supervise", "decide_review", "decide_rereview":
 		role, name = string(auth.CityStaff), "安澜市住建局"
 	}
 	g.events = append(g.events, casework.Event{ID: g.nextEv, CaseID: c.ID, At: at, Kind: kind, ActorName: name, ActorRole: role,
@@ -506,6 +601,19 @@ func (g *demoGen) rate(c *casework.Case, replied time.Time, reopened bool) {
 	r := g.r
 	step := func(t time.Time) bool { return !t.After(g.now) }
 	if r.Float64() < 0.3 { // not rated: closed after the rating period
+		// A few contest the written reply instead: they ask for a review
+		// (复查) within the 30 days the reply gives them.
+		if g.side.Float64() < 0.06 {
+			req := replied.AddDate(0, 0, 3+g.side.IntN(22))
+			if step(req) {
+				g.requestReview(c, req)
+				if dec := req.AddDate(0, 0, 12+g.side.IntN(18)); step(dec) {
+					g.decideReview(c, dec)
+					g.afterReview(c, dec)
+				}
+			}
+			return
+		}
 		closeAt := replied.AddDate(0, 0, DefaultSettings().RatingDays).Add(time.Hour)
 		if step(closeAt) {
 			c.State, c.ClosedAt, c.ClosedReason = StateClosed, closeAt, ClosedNoRating
@@ -548,15 +656,79 @@ func (g *demoGen) rate(c *casework.Case, replied time.Time, reopened bool) {
 		if !step(req) {
 			return
 		}
-		c.State, c.StageDueAt = StateReviewing, g.deadline(req, reviewPeriod)
-		g.event(c, req, "request_review", StateReplied, StateReviewing, true, "申请复查：答复未解决实际问题", nil)
+		g.requestReview(c, req)
 		dec := req.AddDate(0, 0, 10+r.IntN(18))
 		if step(dec) {
-			c.State, c.StageDueAt, c.ClosedAt, c.ClosedReason = StateClosed, time.Time{}, dec, ClosedReview
-			c.SetData("rereview_until", g.deadline(dec, reviewWindow).Format(time.RFC3339))
-			g.event(c, dec, "decide_review", StateReviewing, StateClosed, true, "复查意见：原答复意见事实清楚，予以维持", nil)
+			g.decideReview(c, dec)
+			g.afterReview(c, dec)
 		}
 	}
+}
+
+// What petitioners write asking for a review (复查) or a re-review (复核),
+// and what the higher body decides.
+var (
+	demoReviewReasons    = []string{"答复未解决实际问题", "对处理意见不服，认为事实认定有误", "整改不到位，问题依旧存在"}
+	demoReviewOpinions   = []string{"原答复意见事实清楚，予以维持", "原答复意见事实清楚，予以维持", "原处理意见部分不当，责成承办单位重新处理并书面答复信访人"}
+	demoRereviewReasons  = []string{"对复查意见不服", "复查未听取本人陈述，请求复核"}
+	demoRereviewOpinions = []string{"复查意见事实清楚、依据正确，予以维持", "复查意见事实清楚、依据正确，予以维持，本事项办理终结"}
+)
+
+// stage starts a stage deadline of p at t, recording how it was counted
+// as the engine does (casework's setStage), so it can be counted again.
+func (g *demoGen) stage(c *casework.Case, t time.Time, p casework.Period) {
+	c.StageDueAt = g.deadline(t, p)
+	c.SetData("stage_from", t.UTC().Format(time.RFC3339))
+	c.SetData("stage_days", p.N)
+	c.SetData("stage_unit", string(p.Unit))
+}
+
+// requestReview is the petitioner's request_review of the reply at t
+// (within the 30 days after it): the higher body has 30 days to decide.
+func (g *demoGen) requestReview(c *casework.Case, t time.Time) {
+	c.State = StateReviewing
+	g.stage(c, t, reviewPeriod)
+	c.SetData("review_requested_at", t.UTC().Format(time.RFC3339))
+	g.event(c, t, "request_review", StateReplied, StateReviewing, true,
+		"申请复查："+demoReviewReasons[g.side.IntN(len(demoReviewReasons))], nil)
+}
+
+// decideReview is the higher body's decide_review at t, which closes the
+// petition and opens 30 days to ask for a re-review.
+func (g *demoGen) decideReview(c *casework.Case, t time.Time) {
+	c.State, c.StageDueAt, c.ClosedAt, c.ClosedReason = StateClosed, time.Time{}, t, ClosedReview
+	c.SetData("rereview_until", g.deadline(t, reviewWindow).Format(time.RFC3339))
+	g.event(c, t, "decide_review", StateReviewing, StateClosed, true,
+		"复查意见："+demoReviewOpinions[g.side.IntN(len(demoReviewOpinions))], nil)
+}
+
+// afterReview: about three in ten petitioners contest the review decided
+// at t with a re-review, which, decided within its 30 days, is final.
+func (g *demoGen) afterReview(c *casework.Case, t time.Time) {
+	if g.side.Float64() >= 0.3 {
+		return
+	}
+	req := t.AddDate(0, 0, 2+g.side.IntN(24))
+	if req.After(g.now) {
+		return
+	}
+	g.requestRereview(c, req)
+	if dec := req.AddDate(0, 0, 12+g.side.IntN(18)); !dec.After(g.now) {
+		c.State, c.StageDueAt, c.ClosedAt, c.ClosedReason = StateClosed, time.Time{}, dec, ClosedRereview
+		c.Flags |= casework.FlagFinal
+		g.event(c, dec, "decide_rereview", StateRereviewing, StateClosed, true,
+			"复核意见（终结）："+demoRereviewOpinions[g.side.IntN(len(demoRereviewOpinions))], nil)
+	}
+}
+
+// requestRereview is the petitioner's request_rereview of the review
+// decision at t, which reopens the petition (casework's Act clears the
+// closure) for the 30 days the re-review has.
+func (g *demoGen) requestRereview(c *casework.Case, t time.Time) {
+	c.State, c.ClosedAt, c.ClosedReason = StateRereviewing, time.Time{}, ""
+	g.stage(c, t, reviewPeriod)
+	g.event(c, t, "request_rereview", StateClosed, StateRereviewing, true,
+		"申请复核："+demoRereviewReasons[g.side.IntN(len(demoRereviewReasons))], nil)
 }
 
 // citizenCases gives the demo citizen three petitions to look at: one
@@ -585,14 +757,7 @@ func (g *demoGen) citizenCases() {
 	}
 	// A replied one, waiting for the rating: built by hand so it stays there.
 	c := mk(30, "common_areas", "电梯经常停运", "小区电梯每周停运两三次，老人出行困难")
-	g.nextID++
-	c.ID = g.nextID
-	for seq := 1; c.Number == "" || g.nums[c.Number]; seq++ {
-		c.Number = "XF" + c.ReceivedAt.In(g.loc).Format("20060102") + fmt.Sprintf("%07d", seq)
-	}
-	g.nums[c.Number] = true
-	c.CheckCode = casework.CheckCodeFor(c.PartyPhone)
-	g.event(c, c.ReceivedAt, "created", "", StateRegistered, true, "信访事项已登记", nil)
+	g.handMade(c)
 	acc := g.later(c.ReceivedAt, 1)
 	c.RespondedAt, c.State, c.AcceptedAt = acc, StateHandling, acc
 	c.FinalFrom, c.FinalDays = workday.DateOf(acc, g.loc).String(), finishPeriod.N
@@ -605,6 +770,66 @@ func (g *demoGen) citizenCases() {
 	for _, x := range []*casework.Case{mk(6, "shortage", "小区停车难", "老旧小区夜间无处停车，建议开放周边单位停车场"),
 		mk(200, "service", "物业服务差", "楼道灯坏了一个月无人修")} {
 		g.add(x)
+	}
+}
+
+// reviewCases add two petitions whose later stages are under way at the
+// demo's now, whatever the draws gave (at scale 1 the few reviews may all
+// be decided by then): one whose petitioner asked last week for a review
+// (复查) of the reply, and one who asked for a re-review (复核) of the
+// review's decision. Built by hand, like the citizen's reply, on the rules'
+// days: each request within 30 days of what it contests, each decision
+// within 30 days of its request.
+func (g *demoGen) reviewCases() {
+	if len(g.districts) == 0 {
+		return
+	}
+	// daysAgo is hour o'clock of the day n days before the demo's now.
+	daysAgo := func(n int, hour float64) time.Time {
+		day := workday.DateOf(g.now, g.loc).AddDays(-n)
+		return day.In(g.loc).Add(time.Duration(hour * float64(time.Hour))).UTC()
+	}
+	for i, x := range []struct {
+		replied  int // days before now
+		rereview bool
+		sub      string
+	}{{20, false, "eligibility"}, {72, true, "compensation"}} {
+		d := g.districts[i%len(g.districts)]
+		tx := demoTexts[x.sub][0]
+		received := daysAgo(x.replied+50, 9.5)
+		c := &casework.Case{Type: TypeName, State: StateRegistered, Version: 1, OrgUnitID: d.ID, OrgPath: d.Path,
+			Subcategory: x.sub, Kind: KindAppeal, Channel: ChannelLetter, Title: tx.title, Body: tx.body + "。",
+			PartyName: demoSurnames[i+7] + demoGiven[i+17], PartyPhone: fmt.Sprintf("13%d%08d", 5+i, 20260000+i),
+			ReceivedAt: received, CreatedAt: received, Data: map[string]any{}}
+		for _, cat := range Categories {
+			if cat.hasSub(x.sub) {
+				c.Category, c.DepartmentID = cat.Code, g.depts[cat.Department]
+			}
+		}
+		if cs := g.compounds[d.ID]; len(cs) > 0 {
+			cp := cs[len(cs)/2]
+			c.CompoundID, c.Address, c.Body = cp.ID, d.Name+cp.Name, cp.Name+"："+c.Body
+			c.Lat, c.Lng = &cp.Lat, &cp.Lng
+		}
+		g.handMade(c)
+		contact := received.Add(26 * time.Hour)
+		c.RespondedAt = contact
+		g.event(c, contact, "contact", StateRegistered, StateRegistered, false, "已电话联系信访人，了解诉求", nil)
+		acc := received.AddDate(0, 0, 4)
+		c.State, c.AcceptedAt = StateHandling, acc
+		c.FinalFrom, c.FinalDays = workday.DateOf(acc, g.loc).String(), finishPeriod.N
+		c.SetData("final_unit", string(casework.CalendarDays))
+		g.event(c, acc, "accept", StateRegistered, StateHandling, true,
+			fmt.Sprintf("已受理，将于%s前办结", g.deadline(acc, finishPeriod).In(g.loc).Format("2006年1月2日")), nil)
+		g.reply(c, daysAgo(x.replied, 15))
+		if !x.rereview {
+			g.requestReview(c, daysAgo(6, 10))
+		} else {
+			g.requestReview(c, daysAgo(x.replied-9, 10))
+			g.decideReview(c, daysAgo(x.replied-35, 16))
+			g.requestRereview(c, daysAgo(x.replied-63, 10))
+		}
+		g.queue(c)
 	}
 }
 
