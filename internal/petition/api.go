@@ -440,6 +440,12 @@ func (h *Handler) downloadAPI(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	writeAttachment(w, a, data)
+}
+
+// writeAttachment sends a case's file as a download, never cached by
+// anyone but the browser that asked.
+func writeAttachment(w http.ResponseWriter, a casework.Attachment, data []byte) {
 	w.Header().Set("Content-Type", a.ContentType)
 	w.Header().Set("Content-Disposition", contentDisposition(a.Name))
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))

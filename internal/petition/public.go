@@ -259,11 +259,7 @@ func (h *Handler) trackFile(w http.ResponseWriter, r *http.Request) {
 		casework.PageFail(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", a.ContentType)
-	w.Header().Set("Content-Disposition", contentDisposition(a.Name))
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	w.Header().Set("Cache-Control", "private, no-store")
-	_, _ = w.Write(data)
+	writeAttachment(w, a, data)
 }
 
 func (h *Handler) trackAct(w http.ResponseWriter, r *http.Request) {
