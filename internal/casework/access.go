@@ -190,7 +190,7 @@ func (e *Engine) passes(ctx context.Context, p *auth.Principal, t *Type, tr *Tra
 			// its higher level outside the system (the city government, the
 			// province): the bureau's leaders act for it — record its review
 			// decision, supervise — or such a case could never be decided.
-			if p.Role == auth.Leader && p.OrgPath == c.OrgPath && strings.Count(c.OrgPath, "/") == 2 {
+			if staff && p.Role == auth.Leader && p.OrgPath == c.OrgPath && strings.Count(c.OrgPath, "/") == 2 {
 				return true
 			}
 		case ScopeReceiver:

@@ -110,6 +110,19 @@ func TestPagesPlacePick(t *testing.T) {
 		if fe, ok := err.(casework.FieldErrors); !ok || fe[0].Field != "building_id" {
 			t.Errorf("a building outside its compound: %v", err)
 		}
+		// A street clerk leaves the unit as their own and picks one of their
+		// compounds: the case is the street's.
+		street := s.login(t, w.StreetStaffA)
+		resp, _ = street.form(t, "/petition/entry", url.Values{"channel": {"visit"}, "kind": {"complaint"},
+			"subcategory": {"property_management/fees"}, "title": {"物业费涨价"}, "body": {"未经业主大会涨价"},
+			"name": {"赵六"}, "phone": {"13512340000"}, "compound_id": {fmt.Sprint(w.Compound2A.ID)}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("a street clerk's entry with a compound: %d", resp.StatusCode)
+		}
+		var unit int64
+		if err := w.DB.QueryRow(sysCtx(), `SELECT org_unit_id FROM cases WHERE title = '物业费涨价'`).Scan(&unit); err != nil || unit != w.StreetA.ID {
+			t.Fatalf("the street clerk's case is at unit %d (%v), want the street %d", unit, err, w.StreetA.ID)
+		}
 		// The public form with a district's compound and errors elsewhere:
 		// it comes back with the compound still chosen.
 		resp, text := visitor.form(t, "/petition/new", url.Values{"unit_id": {fmt.Sprint(w.A.ID)}, "kind": {"complaint"},

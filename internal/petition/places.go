@@ -83,7 +83,7 @@ func (h *Handler) places(ctx context.Context, p *auth.Principal, unitID, compoun
 			return pp, err
 		}
 		if n++; n > maxPlaceCompounds {
-			pp.TooMany, pp.Compounds = true, nil
+			pp.TooMany, pp.Compounds, pp.Compound = true, nil, 0
 			break
 		}
 		if len(pp.Compounds) == 0 || pp.Compounds[len(pp.Compounds)-1].Label != street {

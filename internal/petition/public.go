@@ -102,11 +102,12 @@ func (h *Handler) newSubmit(w http.ResponseWriter, r *http.Request) {
 	render(w, r, http.StatusUnprocessableEntity, "new", "petition.new.title", fd, errs)
 }
 
-// The receipt cookie (number.check.files) lives half an hour: long enough
-// to note the number down, reload or come back to the tab.
+// The receipt cookie (number.check.files) carries the receipt across the
+// redirect; it is deleted when shown, and lives at most five minutes if
+// the redirect is never followed.
 const (
 	receiptCookie    = "petition_receipt"
-	receiptCookieAge = 1800
+	receiptCookieAge = 300
 )
 
 // submittedPage shows the receipt of the petition just filed from this
@@ -128,6 +129,10 @@ func (h *Handler) submittedPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n, _ := strconv.Atoi(parts[2])
+	// Shown once: the number and check code act on the petition, and a
+	// browser may be shared (a kiosk in the reception hall). A reload then
+	// goes to tracking, where the petitioner types them.
+	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Path: "/petition/submitted", MaxAge: -1})
 	render(w, r, http.StatusOK, "submitted", "petition.submitted.title", submittedData{R: receiptOf(c), Files: n}, nil)
 }
 

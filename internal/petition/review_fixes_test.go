@@ -223,6 +223,23 @@ func TestReviewRequestReachesWhoDecides(t *testing.T) {
 			t.Errorf("the city was told of a street's review: %+v", ns)
 		}
 		w.act(t, as(w.StaffA), street.ID, "decide_review", casework.Input{Text: "维持"})
+
+		// A petition the bureau handles itself: its leaders decide, and
+		// are told to act, not for information.
+		top, err := w.S.Submit(as(w.CityStaff), w.submission(func(s *petition.Submission) {
+			s.Channel, s.UnitID, s.Phone = petition.ChannelCall, w.City.ID, "13912348888"
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.act(t, as(w.CityStaff), top.ID, "accept", casework.Input{})
+		w.act(t, as(w.CityStaff), top.ID, "reply", casework.Input{Text: "已处理"})
+		w.act(t, casework.WithPartyProof(as(&auth.Principal{}), top.ID), top.ID, "request_review", casework.Input{Reason: "不服"})
+		leader := s.login(t, w.Leader)
+		if ns := leader.inbox(t, top.Number); !noticeWith(ns, "review_requested", "申请复查，请于") || noticeWith(ns, "review_requested", "供知悉") {
+			t.Errorf("the leader's notice of a city-level review: %+v", ns)
+		}
+		w.act(t, as(w.Leader), top.ID, "decide_review", casework.Input{Text: "维持"})
 	})
 }
 

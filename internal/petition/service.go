@@ -59,7 +59,7 @@ type Submission struct {
 	Name        string   `json:"name,omitempty"`
 	Phone       string   `json:"phone,omitempty"`
 	Anonymous   bool     `json:"anonymous,omitempty" doc:"suggestions and complaints may be anonymous; appeals need a real name"`
-	UnitID      int64    `json:"unit_id,omitempty" doc:"the district (or, for staff, any unit in their jurisdiction) the matter belongs to; derived from compound_id when omitted"`
+	UnitID      int64    `json:"unit_id,omitempty" doc:"the district (or, for staff, any unit in their jurisdiction) the matter belongs to; when omitted, staff register at their own unit and others at the district of compound_id"`
 	CompoundID  int64    `json:"compound_id,omitempty"`
 	BuildingID  int64    `json:"building_id,omitempty" doc:"the building concerned, when known; names its compound"`
 	Address     string   `json:"address,omitempty"`
@@ -301,8 +301,8 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (casework.Case, er
 }
 
 // place decides the handling unit: the unit given (a district or zone for
-// the public; any unit in their jurisdiction for staff), else the district
-// of the compound. It also returns the compound and building concerned: a
+// the public; any unit in their jurisdiction for staff), else the staff
+// member's own unit, else the district of the compound. It also returns the compound and building concerned: a
 // building names its compound, and a building given as the compound (as
 // clients did before building_id) counts as the building. A compound
 // outside the unit, or a building outside the compound, is refused.
@@ -327,6 +327,12 @@ func (s *Service) place(ctx context.Context, p *auth.Principal, sub Submission) 
 		compound = parent
 	}
 	unitID := sub.UnitID
+	if unitID == 0 && p.Role.IsStaff() && p.OrgUnitID != 0 {
+		// Staff register at their own unit unless they choose another (the
+		// entry form's blank choice says so); a compound given must then
+		// be within it, as below.
+		unitID = p.OrgUnitID
+	}
 	var compoundPath string
 	if compound != 0 {
 		kind, path, err := s.unitInfo(ctx, compound)
@@ -343,11 +349,7 @@ func (s *Service) place(ctx context.Context, p *auth.Principal, sub Submission) 
 		}
 	}
 	if unitID == 0 {
-		if p.Role.IsStaff() && p.OrgUnitID != 0 {
-			unitID = p.OrgUnitID
-		} else {
-			return 0, 0, 0, casework.FieldErrors{casework.Invalid("unit_id", "required", "请选择事项所在的区", "choose the district")}
-		}
+		return 0, 0, 0, casework.FieldErrors{casework.Invalid("unit_id", "required", "请选择事项所在的区", "choose the district")}
 	}
 	kind, path, err := s.unitInfo(ctx, unitID)
 	if err != nil {

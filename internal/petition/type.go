@@ -324,8 +324,8 @@ func (s *Service) onReviewRequested(st *casework.Step) error {
 // every petition whatever its department, and staff limited to no
 // department see every notice of their unit. ScopeHandler and
 // ScopeReceiver name the handling unit and the unit a transfer waits at.
-// A case handled at the top of the tree has no unit above it: then only the
-// handling unit is told.
+// A case handled at the top of the tree has no unit above it: its own
+// leaders decide, so the handling unit is told to act.
 func (s *Service) tellDeciders(st *casework.Step, decide, kind, text, info string) error {
 	tr, ok := st.Type.Transition(decide)
 	if !ok {
@@ -345,6 +345,10 @@ func (s *Service) tellDeciders(st *casework.Step, decide, kind, text, info strin
 		case casework.ScopeHigher:
 			unit, path := parentUnit(c.OrgPath)
 			if unit == 0 {
+				// The top of the tree: its own leaders act for the level
+				// above (casework's ScopeHigher), so the handling unit gets
+				// the notice to act on, not the one for information.
+				tell(c.OrgUnitID, c.OrgPath, c.DepartmentID, text)
 				continue
 			}
 			office, err := s.officeDepartment(st)
