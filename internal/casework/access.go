@@ -266,7 +266,7 @@ func (e *Engine) whyNot(tr *Transition, c *Case) *StateError {
 		return no("transfer_pending", "案件已转办，待接收单位接收或退回后才能办理", "the case waits for the receiving unit to accept or object to its transfer")
 	}
 	if tr.Effect == EffectExtend {
-		if t, ok := e.Type(c.Type); !ok || extensionsUsed(c) >= t.Extension.Times {
+		if t, ok := e.Type(c.Type); !ok || c.DataInt("extensions") >= int64(t.Extension.Times) {
 			return no("already", "延期次数已用完", "the period was already extended as often as allowed")
 		}
 	}
@@ -292,14 +292,3 @@ func recordOnly(tr *Transition) bool {
 	return tr.To == "" && tr.Final == nil && tr.Apply == nil
 }
 
-// extensionsUsed is how often c's period was extended (EffectExtend counts
-// them in the case's data).
-func extensionsUsed(c *Case) int {
-	switch n := c.Data["extensions"].(type) {
-	case float64: // as read back from JSON
-		return int(n)
-	case int:
-		return n
-	}
-	return 0
-}

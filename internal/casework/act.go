@@ -339,8 +339,7 @@ func (e *Engine) effect(s *Step) error {
 		c.PendingUnitID, c.PendingPath, c.PendingDepartmentID, c.PendingDueAt = 0, "", 0, time.Time{}
 	case EffectSupervise:
 		c.Flags |= FlagSupervised
-		n, _ := c.Data["supervisions"].(float64)
-		c.SetData("supervisions", n+1)
+		c.SetData("supervisions", float64(c.DataInt("supervisions")+1))
 		s.Notify(Notice{Kind: "supervised", Audience: AudienceStaff, UserID: c.AssigneeID, UnitID: c.OrgUnitID, OrgPath: c.OrgPath,
 			DepartmentID: c.DepartmentID, Text: fmt.Sprintf("案件 %s「%s」被督办：%s", c.Number, c.Title, in.Text)})
 	case EffectExtend:
@@ -371,7 +370,7 @@ func (e *Engine) effect(s *Step) error {
 			c.StageDueAt = c.FinalDueAt
 		}
 		c.Flags |= FlagExtended
-		c.SetData("extensions", float64(extensionsUsed(c)+1))
+		c.SetData("extensions", float64(c.DataInt("extensions")+1))
 		s.Event.Data["days"], s.Event.Data["approver"], s.Event.Data["reason"] = in.Days, in.Approver, in.Reason
 		s.Event.Data["from"], s.Event.Data["to"] = old, c.FinalDueAt
 	}

@@ -93,6 +93,20 @@ func (c *Case) DataString(key string) string {
 	return s
 }
 
+// DataInt reads a whole number from Data: a float64 once the case was read
+// back from its JSON, the Go integer it was set as before that.
+func (c *Case) DataInt(key string) int64 {
+	switch n := c.Data[key].(type) {
+	case float64:
+		return int64(n)
+	case int64:
+		return n
+	case int:
+		return int64(n)
+	}
+	return 0
+}
+
 // SetData sets a value in Data.
 func (c *Case) SetData(key string, v any) {
 	if c.Data == nil {

@@ -262,10 +262,7 @@ func stageOf(c *Case) (time.Time, Period, bool) {
 	if err != nil {
 		return time.Time{}, Period{}, false
 	}
-	n, _ := c.Data["stage_days"].(float64)
-	if v, ok := c.Data["stage_days"].(int); ok {
-		n = float64(v)
-	}
+	n := c.DataInt("stage_days")
 	unit := DayUnit(c.DataString("stage_unit"))
 	if unit == "" || n <= 0 {
 		return time.Time{}, Period{}, false

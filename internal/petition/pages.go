@@ -307,10 +307,7 @@ func (h *Handler) showCase(w http.ResponseWriter, r *http.Request, status int, c
 		return
 	}
 	place := c.CompoundID
-	switch b := c.Data["building_id"].(type) {
-	case float64: // as read back from JSON
-		place = int64(b)
-	case int64:
+	if b := c.DataInt("building_id"); b != 0 {
 		place = b
 	}
 	cd.Place = h.placeLabel(ctx, place)
