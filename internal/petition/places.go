@@ -68,7 +68,7 @@ func (h *Handler) places(ctx context.Context, p *auth.Principal, unitID, compoun
 		pp.NeedUnit = true
 		return pp, nil
 	}
-	rows, err := h.S.DB.Query(ctx, `SELECT c.id, c.name, c.path, s.name FROM org_units c
+	rows, err := h.S.DB.Query(ctx, `SELECT c.id, c.name, s.name FROM org_units c
 		JOIN org_units m ON m.id = c.parent_id JOIN org_units s ON s.id = m.parent_id
 		WHERE c.kind = 'compound' AND c.path LIKE ? ORDER BY s.name, c.name LIMIT ?`, under+"%", maxPlaceCompounds+1)
 	if err != nil {
@@ -78,8 +78,8 @@ func (h *Handler) places(ctx context.Context, p *auth.Principal, unitID, compoun
 	n := 0
 	for rows.Next() {
 		var id int64
-		var name, path, street string
-		if err := rows.Scan(&id, &name, &path, &street); err != nil {
+		var name, street string
+		if err := rows.Scan(&id, &name, &street); err != nil {
 			return pp, err
 		}
 		if n++; n > maxPlaceCompounds {

@@ -113,26 +113,24 @@ const (
 // submittedPage shows the receipt of the petition just filed from this
 // browser; without one it sends the visitor to the tracking page.
 func (h *Handler) submittedPage(w http.ResponseWriter, r *http.Request) {
-	ck, err := r.Cookie(receiptCookie)
-	parts := []string{}
-	if err == nil {
-		parts = strings.Split(ck.Value, ".")
-	}
-	if len(parts) != 3 {
-		http.Redirect(w, r, "/petition/track", http.StatusSeeOther)
-		return
-	}
-	c, _, err := h.S.Track(r.Context(), parts[0], parts[1])
-	if err != nil {
-		http.SetCookie(w, &http.Cookie{Name: receiptCookie, Path: "/petition/submitted", MaxAge: -1})
-		http.Redirect(w, r, "/petition/track", http.StatusSeeOther)
-		return
-	}
-	n, _ := strconv.Atoi(parts[2])
 	// Shown once: the number and check code act on the petition, and a
 	// browser may be shared (a kiosk in the reception hall). A reload then
 	// goes to tracking, where the petitioner types them.
 	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Path: "/petition/submitted", MaxAge: -1})
+	var parts []string
+	if ck, err := r.Cookie(receiptCookie); err == nil {
+		parts = strings.Split(ck.Value, ".")
+	}
+	var c casework.Case
+	err := errNotFound
+	if len(parts) == 3 {
+		c, _, err = h.S.Track(r.Context(), parts[0], parts[1])
+	}
+	if err != nil {
+		http.Redirect(w, r, "/petition/track", http.StatusSeeOther)
+		return
+	}
+	n, _ := strconv.Atoi(parts[2])
 	render(w, r, http.StatusOK, "submitted", "petition.submitted.title", submittedData{R: receiptOf(c), Files: n}, nil)
 }
 

@@ -302,8 +302,8 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (casework.Case, er
 
 // place decides the handling unit: the unit given (a district or zone for
 // the public; any unit in their jurisdiction for staff), else the staff
-// member's own unit, else the district of the compound. It also returns the compound and building concerned: a
-// building names its compound, and a building given as the compound (as
+// member's own unit, else the district of the compound. It also returns the
+// compound and building concerned: a building names its compound, and a building given as the compound (as
 // clients did before building_id) counts as the building. A compound
 // outside the unit, or a building outside the compound, is refused.
 func (s *Service) place(ctx context.Context, p *auth.Principal, sub Submission) (unit, compound, building int64, err error) {
@@ -316,11 +316,10 @@ func (s *Service) place(ctx context.Context, p *auth.Principal, sub Submission) 
 	}
 	if building != 0 {
 		kind, path, err := s.unitInfo(ctx, building)
-		ids := strings.Split(strings.Trim(path, "/"), "/")
-		if err != nil || kind != string(org.Building) || len(ids) < 2 {
+		parent, _ := parentUnit(path)
+		if err != nil || kind != string(org.Building) || parent == 0 {
 			return 0, 0, 0, casework.FieldErrors{casework.Invalid("building_id", "invalid", "楼栋不存在", "no such building")}
 		}
-		parent := atoi(ids[len(ids)-2])
 		if compound != 0 && compound != parent {
 			return 0, 0, 0, casework.FieldErrors{casework.Invalid("building_id", "outside", "楼栋不在所选小区内", "is not in the chosen compound")}
 		}

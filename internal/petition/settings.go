@@ -134,12 +134,25 @@ type settingsForm struct {
 	Values map[string]string
 }
 
-var settingsFields = []string{"response_workdays", "repeat_days", "repeat_meters", "rating_days", "reopen_days"}
+// fields are the rules by their form and JSON names, in the page's order.
+func (v *Settings) fields() []struct {
+	name string
+	n    *int
+} {
+	return []struct {
+		name string
+		n    *int
+	}{{"response_workdays", &v.ResponseWorkdays}, {"repeat_days", &v.RepeatDays}, {"repeat_meters", &v.RepeatMeters},
+		{"rating_days", &v.RatingDays}, {"reopen_days", &v.ReopenDays}}
+}
 
 func formOf(v Settings) settingsForm {
-	return settingsForm{Fields: settingsFields, Values: map[string]string{
-		"response_workdays": strconv.Itoa(v.ResponseWorkdays), "repeat_days": strconv.Itoa(v.RepeatDays),
-		"repeat_meters": strconv.Itoa(v.RepeatMeters), "rating_days": strconv.Itoa(v.RatingDays), "reopen_days": strconv.Itoa(v.ReopenDays)}}
+	f := settingsForm{Values: map[string]string{}}
+	for _, fl := range v.fields() {
+		f.Fields = append(f.Fields, fl.name)
+		f.Values[fl.name] = strconv.Itoa(*fl.n)
+	}
+	return f
 }
 
 func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request) {
@@ -153,20 +166,18 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) settingsSubmit(w http.ResponseWriter, r *http.Request) {
 	l := web.LangOf(r)
-	f := settingsForm{Fields: settingsFields, Values: map[string]string{}}
+	var v Settings
+	f := formOf(v)
 	errs := map[string]string{}
-	n := map[string]int{}
-	for _, k := range settingsFields {
-		f.Values[k] = strings.TrimSpace(r.PostFormValue(k))
-		v, err := strconv.Atoi(f.Values[k])
-		if err != nil {
-			errs[k] = web.T(l, "petition.settings.whole_number")
+	for _, fl := range v.fields() {
+		f.Values[fl.name] = strings.TrimSpace(r.PostFormValue(fl.name))
+		var err error
+		if *fl.n, err = strconv.Atoi(f.Values[fl.name]); err != nil {
+			errs[fl.name] = web.T(l, "petition.settings.whole_number")
 		}
-		n[k] = v
 	}
 	if len(errs) == 0 {
-		err := h.S.SaveSettings(r.Context(), Settings{ResponseWorkdays: n["response_workdays"], RepeatDays: n["repeat_days"],
-			RepeatMeters: n["repeat_meters"], RatingDays: n["rating_days"], ReopenDays: n["reopen_days"]})
+		err := h.S.SaveSettings(r.Context(), v)
 		if err == nil {
 			web.SetFlash(w, web.T(l, "petition.settings.saved"))
 			http.Redirect(w, r, "/petition/settings", http.StatusSeeOther)
