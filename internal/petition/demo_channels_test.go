@@ -16,11 +16,8 @@ import (
 	"anju/internal/demo"
 	"anju/internal/open311"
 	"anju/internal/petition"
-	"anju/internal/platform/audit"
-	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
 	"anju/internal/platform/db/dbtest"
-	"anju/internal/platform/org"
 	"anju/internal/platform/workday"
 )
 
@@ -31,14 +28,7 @@ import (
 // within the rules' 30 days, and the higher body decided within its 30.
 func TestDemoOpen311AndReviews(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
-		ctx := auth.WithPrincipal(context.Background(), auth.System("demo"))
-		hook := func(ctx context.Context, ex db.Execer, action, objectType, objectID, result, detail, orgPath string) error {
-			return audit.Record(ctx, ex, audit.Entry{Action: action, ObjectType: objectType, ObjectID: objectID, Result: result, Detail: detail, OrgPath: orgPath})
-		}
-		orgs := &org.Store{DB: d, Audit: func(ctx context.Context, ex db.Execer, a, ot, oid, detail, path string) error {
-			return hook(ctx, ex, a, ot, oid, audit.OK, detail, path)
-		}}
-		env := demo.Env{DB: d, Org: orgs, Auth: &auth.Service{DB: d, Audit: hook, SMS: auth.LogSMS{}}}
+		ctx, env := demoEnv(d)
 		var progress bytes.Buffer
 		res, err := demo.Generate(ctx, env, demo.Options{Seed: 7, Scale: 1, Progress: &progress})
 		if err != nil {
@@ -86,11 +76,11 @@ func TestDemoOpen311AndReviews(t *testing.T) {
 		}
 		e := casework.New(d, workday.New(workday.Builtin()...), shanghai)
 		e.Now = func() time.Time { return time.Date(2026, 11, 20, 18, 0, 0, 0, shanghai) }
-		if _, err := petition.New(e, orgs); err != nil {
+		if _, err := petition.New(e, env.Org); err != nil {
 			t.Fatal(err)
 		}
 		mux := http.NewServeMux()
-		for _, rt := range (&open311.Handler{S: petition.Over(e, orgs)}).Routes() {
+		for _, rt := range (&open311.Handler{S: petition.Over(e, env.Org)}).Routes() {
 			mux.HandleFunc(rt.Pattern, rt.Handler)
 		}
 		get := func(path string, v any) {

@@ -16,19 +16,26 @@ import (
 
 func init() { petition.RegisterDemo() }
 
+// demoEnv is the demo generator's environment over d, as the demo command
+// builds it, with a system principal's context.
+func demoEnv(d *db.DB) (context.Context, demo.Env) {
+	ctx := auth.WithPrincipal(context.Background(), auth.System("demo"))
+	hook := func(ctx context.Context, ex db.Execer, action, objectType, objectID, result, detail, orgPath string) error {
+		return audit.Record(ctx, ex, audit.Entry{Action: action, ObjectType: objectType, ObjectID: objectID, Result: result, Detail: detail, OrgPath: orgPath})
+	}
+	orgs := &org.Store{DB: d, Audit: func(ctx context.Context, ex db.Execer, a, ot, oid, detail, path string) error {
+		return hook(ctx, ex, a, ot, oid, audit.OK, detail, path)
+	}}
+	return ctx, demo.Env{DB: d, Org: orgs, Auth: &auth.Service{DB: d, Audit: hook, SMS: auth.LogSMS{}}}
+}
+
 // The demo's petitions: two years, falling year over year every month
 // (real-estate development faster), the same on both databases for one
 // seed, and usable afterwards (ids continue, the engine reads them).
 func TestDemoPetitions(t *testing.T) {
 	var digests []string
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
-		ctx := auth.WithPrincipal(context.Background(), auth.System("demo"))
-		hook := func(ctx context.Context, ex db.Execer, action, objectType, objectID, result, detail, orgPath string) error {
-			return audit.Record(ctx, ex, audit.Entry{Action: action, ObjectType: objectType, ObjectID: objectID, Result: result, Detail: detail, OrgPath: orgPath})
-		}
-		env := demo.Env{DB: d, Org: &org.Store{DB: d, Audit: func(ctx context.Context, ex db.Execer, a, ot, oid, detail, path string) error {
-			return hook(ctx, ex, a, ot, oid, audit.OK, detail, path)
-		}}, Auth: &auth.Service{DB: d, Audit: hook, SMS: auth.LogSMS{}}}
+		ctx, env := demoEnv(d)
 		res, err := demo.Generate(ctx, env, demo.Options{Seed: 7, Scale: 1})
 		if err != nil {
 			t.Fatal(err)

@@ -207,15 +207,7 @@ func TestReviewRequestReachesWhoDecides(t *testing.T) {
 
 		// A petition handled by a street: the district above it decides,
 		// and is told.
-		street, err := w.S.Submit(as(w.StreetStaffA), w.submission(func(s *petition.Submission) {
-			s.Channel, s.UnitID, s.Phone = petition.ChannelCall, w.StreetA.ID, "13912349999"
-		}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.act(t, as(w.StreetStaffA), street.ID, "accept", casework.Input{})
-		w.act(t, as(w.StreetStaffA), street.ID, "reply", casework.Input{Text: "已处理"})
-		w.act(t, casework.WithPartyProof(as(&auth.Principal{}), street.ID), street.ID, "request_review", casework.Input{Reason: "不服"})
+		street := w.reviewAsked(t, w.StreetStaffA, w.StreetA, "13912349999")
 		if ns := staffA.inbox(t, street.Number); !noticeWith(ns, "review_requested", "申请复查，请于") {
 			t.Errorf("district A was not told of its street's review: %+v", ns)
 		}
@@ -226,21 +218,29 @@ func TestReviewRequestReachesWhoDecides(t *testing.T) {
 
 		// A petition the bureau handles itself: its leaders decide, and
 		// are told to act, not for information.
-		top, err := w.S.Submit(as(w.CityStaff), w.submission(func(s *petition.Submission) {
-			s.Channel, s.UnitID, s.Phone = petition.ChannelCall, w.City.ID, "13912348888"
-		}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.act(t, as(w.CityStaff), top.ID, "accept", casework.Input{})
-		w.act(t, as(w.CityStaff), top.ID, "reply", casework.Input{Text: "已处理"})
-		w.act(t, casework.WithPartyProof(as(&auth.Principal{}), top.ID), top.ID, "request_review", casework.Input{Reason: "不服"})
+		top := w.reviewAsked(t, w.CityStaff, w.City, "13912348888")
 		leader := s.login(t, w.Leader)
 		if ns := leader.inbox(t, top.Number); !noticeWith(ns, "review_requested", "申请复查，请于") || noticeWith(ns, "review_requested", "供知悉") {
 			t.Errorf("the leader's notice of a city-level review: %+v", ns)
 		}
 		w.act(t, as(w.Leader), top.ID, "decide_review", casework.Input{Text: "维持"})
 	})
+}
+
+// reviewAsked is a call entered by p at unit, accepted and replied to
+// there, whose petitioner (by phone) then asks for review.
+func (w *world) reviewAsked(t *testing.T, p *auth.Principal, unit org.Unit, phone string) casework.Case {
+	t.Helper()
+	c, err := w.S.Submit(as(p), w.submission(func(s *petition.Submission) {
+		s.Channel, s.UnitID, s.Phone = petition.ChannelCall, unit.ID, phone
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.act(t, as(p), c.ID, "accept", casework.Input{})
+	w.act(t, as(p), c.ID, "reply", casework.Input{Text: "已处理"})
+	w.act(t, casework.WithPartyProof(as(&auth.Principal{}), c.ID), c.ID, "request_review", casework.Input{Reason: "不服"})
+	return c
 }
 
 // bearer sends a JSON request with a machine token.

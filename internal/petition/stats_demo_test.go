@@ -8,7 +8,6 @@ import (
 	"anju/internal/casework"
 	"anju/internal/demo"
 	"anju/internal/petition"
-	"anju/internal/platform/audit"
 	"anju/internal/platform/auth"
 	"anju/internal/platform/db"
 	"anju/internal/platform/db/dbtest"
@@ -25,20 +24,13 @@ import (
 // same (at scale 1 a month of another seed may buck the trend by chance).
 func TestStatsDemoTrend(t *testing.T) {
 	dbtest.Each(t, sources, func(t *testing.T, d *db.DB) {
-		ctx := auth.WithPrincipal(context.Background(), auth.System("demo"))
-		hook := func(ctx context.Context, ex db.Execer, action, objectType, objectID, result, detail, orgPath string) error {
-			return audit.Record(ctx, ex, audit.Entry{Action: action, ObjectType: objectType, ObjectID: objectID, Result: result, Detail: detail, OrgPath: orgPath})
-		}
-		orgs := &org.Store{DB: d, Audit: func(ctx context.Context, ex db.Execer, a, ot, oid, detail, path string) error {
-			return hook(ctx, ex, a, ot, oid, audit.OK, detail, path)
-		}}
-		env := demo.Env{DB: d, Org: orgs, Auth: &auth.Service{DB: d, Audit: hook, SMS: auth.LogSMS{}}}
+		ctx, env := demoEnv(d)
 		if _, err := demo.Generate(ctx, env, demo.Options{Seed: 7, Scale: 1}); err != nil {
 			t.Fatal(err)
 		}
 		e := casework.New(d, workday.New(workday.Builtin()...), shanghai)
 		e.Now = func() time.Time { return time.Date(2026, 11, 20, 18, 0, 0, 0, shanghai) }
-		s, err := petition.New(e, orgs)
+		s, err := petition.New(e, env.Org)
 		if err != nil {
 			t.Fatal(err)
 		}
