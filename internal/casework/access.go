@@ -291,4 +291,3 @@ func recordOnly(tr *Transition) bool {
 	}
 	return tr.To == "" && tr.Final == nil && tr.Apply == nil
 }
-
